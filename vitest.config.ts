@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const pkg = (name: string) => ({
@@ -5,7 +6,17 @@ const pkg = (name: string) => ({
   test: { name, include: [`packages/${name}/tests/**/*.test.ts`] },
 });
 
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
 export default defineConfig({
+  // Tests run against the sources, so a change is tested without a build; the CLI end-to-end tests use dist.
+  resolve: {
+    alias: {
+      '@mlops-lint/parser': src('parser'),
+      '@mlops-lint/core': src('core'),
+      '@mlops-lint/rules': src('rules'),
+    },
+  },
   test: {
     setupFiles: ['./test/setup/console-fails.ts'],
     testTimeout: 60_000,

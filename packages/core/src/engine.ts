@@ -1,0 +1,264 @@
+import { chmod, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { applyNotebookEdits, decodeSource, NotebookError, SourceError, SourceFile, type ParserBackend, type PreparedSource } from '@mlops-lint/parser';
+import type { Diagnostic, FileProblem } from './diagnostic.js';
+import { applyEdits } from './fixer.js';
+import { lintSource, RuleCrashError, ruleMayMatch, type ConfiguredRule, type LintOutput } from './linter.js';
+import type { Applicability, Edit, ProjectFacts } from './rule.js';
+
+export type FixMode = 'none' | 'safe' | 'unsafe';
+
+export interface EngineOptions {
+  backend: ParserBackend;
+  /** The rules that apply to a file (per-file ignores already taken into account). */
+  rulesFor(file: { absPath: string; displayPath: string }): readonly ConfiguredRule[];
+  fix?: FixMode;
+  /** With a fix mode, write fixed files to disk (false for `--diff`). */
+  write?: boolean;
+  project?: ProjectFacts | null;
+  /** Skip rules whose textual triggers are absent (default true). */
+  prefilter?: boolean;
+}
+
+export interface FileResult {
+  displayPath: string;
+  absPath: string;
+  diagnostics: Diagnostic[];
+  problems: FileProblem[];
+  /** Number of fixes applied (or that would be, without `write`). */
+  fixed: number;
+  /** Original and fixed text, when fixes changed the file. */
+  original?: string;
+  output?: string;
+  /** Whether the file was parsed at all (false when the pre-filter skipped it). */
+  parsed: boolean;
+  lines: number;
+}
+
+const MAX_FIX_PASSES = 10;
+/** How often the walk over many files yields, so the native binding's trees are freed (see ARCHITECTURE.md). */
+const YIELD_EVERY = 32;
+
+/** Lints (and optionally fixes) files from disk, one after another. */
+export async function lintFiles(files: ReadonlyArray<{ absPath: string; displayPath: string }>, options: EngineOptions): Promise<FileResult[]> {
+  const results: FileResult[] = [];
+  let n = 0;
+  for (const file of files) {
+    results.push(await lintFile(file, options));
+    if (++n % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return results;
+}
+
+/** Reads, lints and optionally fixes and writes one file. Never throws for bad input; problems are returned. */
+export async function lintFile(file: { absPath: string; displayPath: string }, options: EngineOptions): Promise<FileResult> {
+  const base: FileResult = { displayPath: file.displayPath, absPath: file.absPath, diagnostics: [], problems: [], fixed: 0, parsed: false, lines: 0 };
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file.absPath);
+  } catch (error) {
+    base.problems.push(problem(file.displayPath, 'read', describeFsError(error)));
+    return base;
+  }
+  let decoded;
+  try {
+    decoded = decodeSource(bytes);
+  } catch (error) {
+    if (error instanceof SourceError) {
+      base.problems.push(problem(file.displayPath, 'decode', error.message));
+      return base;
+    }
+    throw error;
+  }
+  const result = lintText(decoded.text, { ...file, bom: decoded.bom }, options);
+  if (result.output !== undefined && options.write && result.output !== result.original) {
+    try {
+      await writeAtomic(file.absPath, (decoded.bom ? '\uFEFF' : '') + result.output);
+    } catch (error) {
+      result.problems.push(problem(file.displayPath, 'write', `could not write fixes: ${describeFsError(error)}`));
+      result.fixed = 0;
+    }
+  }
+  return result;
+}
+
+/** Lints (and fixes, in memory) one text. `text` is the notebook JSON for `.ipynb` paths. */
+export function lintText(text: string, file: { absPath: string; displayPath: string; bom?: boolean }, options: EngineOptions): FileResult {
+  const result: FileResult = { displayPath: file.displayPath, absPath: file.absPath, diagnostics: [], problems: [], fixed: 0, parsed: false, lines: 0 };
+  let prepared: PreparedSource;
+  try {
+    prepared = SourceFile.prepare(file.displayPath, text, { bom: file.bom ?? false });
+  } catch (error) {
+    if (error instanceof SourceError) {
+      result.problems.push(problem(file.displayPath, 'notebook', error.message));
+      return result;
+    }
+    throw error;
+  }
+  const all = options.rulesFor(file);
+  const rules = options.prefilter === false ? all : all.filter((r) => ruleMayMatch(r.rule, prepared.code));
+  result.lines = countLines(prepared.code);
+  if (rules.length === 0) return result;
+  result.parsed = true;
+
+  const mode = options.fix ?? 'none';
+  const allowed = (a: Applicability): boolean => a === 'safe' || (a === 'unsafe' && mode === 'unsafe');
+  const eol = prepared.kind === 'python' && /\r\n/.test(text) && !/(^|[^\r])\n/.test(text) ? '\r\n' : '\n';
+
+  let current = text;
+  let currentPrepared = prepared;
+  let out: LintOutput | null = null;
+  for (let pass = 0; ; pass++) {
+    const source = SourceFile.fromPrepared(options.backend, currentPrepared);
+    try {
+      out = lintOnce(source, rules, file.displayPath, options, result);
+      if (!out) return result;
+      if (mode === 'none') break;
+      const fixes = out.diagnostics.filter((d) => d.fix && allowed(d.fix.applicability));
+      if (fixes.length === 0) break;
+      if (pass >= MAX_FIX_PASSES) {
+        result.problems.push(problem(file.displayPath, 'fix', `fixes did not settle after ${MAX_FIX_PASSES} passes; stopped`));
+        break;
+      }
+      const next = applyFixes(source, current, fixes, eol, options.backend);
+      if (!next) break;
+      result.fixed += next.count;
+      current = next.text;
+      currentPrepared = SourceFile.prepare(file.displayPath, current, { bom: prepared.bom });
+    } finally {
+      source.release();
+    }
+  }
+  result.diagnostics = out.diagnostics;
+  result.problems.push(...out.problems);
+  if (current !== text) {
+    result.original = text;
+    result.output = current;
+  }
+  return result;
+}
+
+function lintOnce(source: SourceFile, rules: readonly ConfiguredRule[], displayPath: string, options: EngineOptions, result: FileResult): LintOutput | null {
+  try {
+    return lintSource(source, rules, { filename: displayPath, project: options.project ?? null });
+  } catch (error) {
+    if (error instanceof RuleCrashError) {
+      result.problems.push({ file: displayPath, line: error.line, column: null, cell: null, kind: 'rule-crash', message: error.message });
+      return null;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Applies one pass of non-overlapping fixes. Returns null when nothing could be applied. A set of fixes whose
+ * result parses worse than the input is retried one fix at a time, keeping only fixes that add no syntax error.
+ */
+function applyFixes(
+  source: SourceFile,
+  text: string,
+  fixes: Diagnostic[],
+  eol: string,
+  backend: ParserBackend,
+): { text: string; count: number } | null {
+  const chosen: Edit[][] = [];
+  const taken: Edit[] = [];
+  const sorted = [...fixes].sort((a, b) => (a.fix?.edits[0]?.start ?? 0) - (b.fix?.edits[0]?.start ?? 0));
+  for (const d of sorted) {
+    const edits = (d.fix?.edits ?? []).map((e) => (eol === '\n' ? e : { ...e, text: e.text.replace(/\r?\n/g, eol) }));
+    if (edits.some((e) => taken.some((t) => overlaps(e, t)))) continue;
+    chosen.push(edits);
+    taken.push(...edits);
+  }
+  const baseline = errorCount(source.root);
+  const build = (groups: Edit[][]): string | null => {
+    const edits = groups.flat().sort((a, b) => a.start - b.start || a.end - b.end);
+    try {
+      return source.notebook ? applyNotebookEdits(source.notebook, edits) : applyEdits(text, edits);
+    } catch (error) {
+      if (error instanceof NotebookError) return null;
+      throw error;
+    }
+  };
+  const parsesNoWorse = (candidate: string): boolean => {
+    let prepared;
+    try {
+      prepared = SourceFile.prepare(source.path, candidate, { kind: source.kind });
+    } catch {
+      return false;
+    }
+    const tree = backend.parse(prepared.code);
+    try {
+      return errorCount(tree.rootNode) <= baseline;
+    } finally {
+      backend.release(tree);
+    }
+  };
+  const all = build(chosen);
+  if (all !== null && parsesNoWorse(all)) return all === text ? null : { text: all, count: chosen.length };
+  // Some fix breaks the syntax: keep the ones that do not, one at a time.
+  const good: Edit[][] = [];
+  for (const group of chosen) {
+    const candidate = build([...good, group]);
+    if (candidate !== null && parsesNoWorse(candidate)) good.push(group);
+  }
+  if (good.length === 0) return null;
+  const result = build(good);
+  return result === null || result === text ? null : { text: result, count: good.length };
+}
+
+function overlaps(a: Edit, b: Edit): boolean {
+  // Two insertions at the same point would depend on order: treat them as overlapping too.
+  if (a.start === a.end && b.start === b.end) return a.start === b.start;
+  return a.start < b.end && b.start < a.end;
+}
+
+function errorCount(root: { hasError: boolean; descendantsOfType(t: string): unknown[] }): number {
+  if (!root.hasError) return 0;
+  return Math.max(1, root.descendantsOfType('ERROR').length);
+}
+
+function countLines(text: string): number {
+  if (text.length === 0) return 0;
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function problem(file: string, kind: FileProblem['kind'], message: string): FileProblem {
+  return { file, line: null, column: null, cell: null, kind, message };
+}
+
+/** A one-line reason for a failed file operation. */
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file (deleted while linting?)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'EROFS':
+      return 'read-only file system';
+    default:
+      return (error as Error | undefined)?.message?.split('\n')[0] ?? String(error);
+  }
+}
+
+/** Writes a file by temp file + rename so a crash never leaves it half-written; keeps the file's mode. */
+export async function writeAtomic(path: string, content: string): Promise<void> {
+  const info = await stat(path);
+  // Rename would replace a read-only file as long as its folder is writable; respect the file's own mode.
+  if ((info.mode & 0o222) === 0) throw Object.assign(new Error('file is read-only'), { code: 'EACCES' });
+  const temp = join(dirname(path), `.${basename(path)}.mlops-lint-${process.pid}-${Date.now()}.tmp`);
+  try {
+    await writeFile(temp, content, { mode: info.mode & 0o7777, flag: 'wx' });
+    await chmod(temp, info.mode & 0o7777);
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}

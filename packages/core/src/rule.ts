@@ -1,0 +1,164 @@
+import type { SourceFile, SyntaxNode } from '@mlops-lint/parser';
+import type { Severity } from './config.js';
+
+export type FixClass = 'safe' | 'unsafe' | 'suggestion' | 'none';
+export type Applicability = 'safe' | 'unsafe' | 'suggestion';
+export type RuleScope = 'file' | 'project';
+
+/** One text replacement in the source's (virtual) text, by UTF-16 offsets. */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** A fix or suggestion as it leaves the engine. */
+export interface Fix {
+  applicability: Applicability;
+  message: string;
+  edits: Edit[];
+}
+
+export interface RuleDocs {
+  description: string;
+  /** Filled in by `defineRule` from the rule name when absent. */
+  url?: string;
+}
+
+export interface RuleMetaInput<MessageIds extends string = string> {
+  code: string;
+  name: string;
+  severity: Severity;
+  scope: RuleScope;
+  /** The strongest applicability this rule ever offers. */
+  fix: FixClass;
+  docs: RuleDocs;
+  messages: Record<MessageIds, string>;
+  /**
+   * Cheap textual pre-filter: the rule can only report in a file whose text contains one of these strings (or
+   * matches the RegExp). Omit for rules that can fire on any file.
+   */
+  triggers?: readonly string[] | RegExp;
+  /** JSON-schema-like description of options (documentation and validation of types). */
+  schema?: readonly unknown[];
+  defaultOptions?: readonly unknown[];
+}
+
+export interface RuleMeta<MessageIds extends string = string> extends RuleMetaInput<MessageIds> {
+  docs: Required<RuleDocs>;
+}
+
+/** Text edits a fixer can build. Ranges are `[start, end)` offsets or nodes. */
+export interface Fixer {
+  replaceText(target: SyntaxNode | readonly [number, number], text: string): Edit;
+  insertTextBefore(target: SyntaxNode | readonly [number, number], text: string): Edit;
+  insertTextAfter(target: SyntaxNode | readonly [number, number], text: string): Edit;
+  remove(target: SyntaxNode | readonly [number, number]): Edit;
+  insertAt(offset: number, text: string): Edit;
+}
+
+export interface FixDescriptor<MessageIds extends string = string> {
+  messageId: MessageIds;
+  data?: Record<string, string | number>;
+  /** Defaults to the rule's `meta.fix` when that is `safe` or `unsafe`. */
+  applicability?: 'safe' | 'unsafe';
+  edits(fixer: Fixer): Edit | Edit[] | null;
+}
+
+export interface SuggestionDescriptor<MessageIds extends string = string> {
+  messageId: MessageIds;
+  data?: Record<string, string | number>;
+  edits(fixer: Fixer): Edit | Edit[] | null;
+}
+
+export interface ReportDescriptor<MessageIds extends string = string> {
+  node?: SyntaxNode;
+  /** An explicit offset range, when no single node fits. */
+  range?: readonly [number, number];
+  messageId: MessageIds;
+  data?: Record<string, string | number>;
+  fix?: FixDescriptor<MessageIds> | null;
+  suggest?: SuggestionDescriptor<MessageIds>[];
+  /** Other places that explain the finding (the handler a helper is called from, …). */
+  related?: { node: SyntaxNode; message: string }[];
+}
+
+/** Facts about the repository a file belongs to, when the host knows them (see `Project`). */
+export interface ProjectFacts {
+  readonly root: string;
+  /** Lowest torch version the project's manifests require, e.g. "2.6" from `torch>=2.6`; null when unknown. */
+  readonly torchMinVersion: string | null;
+  /** Experiment trackers imported anywhere in the project ("mlflow", "wandb", …). */
+  readonly trackers: readonly string[];
+  /** Whether the project has a prompts folder or prompt files. */
+  readonly hasPromptFiles: boolean;
+}
+
+export interface RuleContext<MessageIds extends string = string> {
+  readonly file: SourceFile;
+  /** Path as given to the linter (relative to the working directory when possible). */
+  readonly filename: string;
+  readonly isNotebook: boolean;
+  readonly project: ProjectFacts | null;
+  readonly settings: Readonly<Record<string, unknown>>;
+  resolve(node: SyntaxNode): string | null;
+  getText(node: SyntaxNode): string;
+  /** Whether the node lies inside (or contains) a region tree-sitter could not parse. */
+  inErrorRegion(node: SyntaxNode): boolean;
+  report(descriptor: ReportDescriptor<MessageIds>): void;
+}
+
+export type Visitor = (node: SyntaxNode) => void;
+/** Keys are tree-sitter node types; `type:exit` runs when the walk leaves the node. */
+export type Visitors = Record<string, Visitor>;
+
+export interface Rule<Options extends readonly unknown[] = readonly unknown[], MessageIds extends string = string> {
+  meta: RuleMeta<MessageIds>;
+  create(context: RuleContext<MessageIds>, options: Options): Visitors;
+}
+
+export type AnyRule = Rule<any, string>;
+
+/** The documentation page of a rule. */
+export function ruleDocsUrl(name: string): string {
+  return `https://github.com/mlops-lint/mlops-lint/blob/main/docs/rules/${name}.md`;
+}
+
+/**
+ * Declares a rule: checks its metadata once, adds `docs.url`, and merges user options over `defaultOptions`
+ * so that `create` always receives complete options.
+ */
+export function defineRule<Options extends readonly unknown[] = readonly unknown[], MessageIds extends string = string>(rule: {
+  meta: RuleMetaInput<MessageIds>;
+  create(context: RuleContext<MessageIds>, options: Options): Visitors;
+}): Rule<Options, MessageIds> {
+  const { meta } = rule;
+  if (!/^ML\d{3}$/.test(meta.code)) throw new TypeError(`rule ${meta.name}: code "${meta.code}" is not ML + 3 digits`);
+  if (!/^[a-z][a-z0-9-]*$/.test(meta.name)) throw new TypeError(`rule ${meta.code}: name "${meta.name}" is not kebab-case`);
+  const defaults = (meta.defaultOptions ?? []) as unknown[];
+  return {
+    meta: { ...meta, docs: { description: meta.docs.description, url: meta.docs.url ?? ruleDocsUrl(meta.name) } },
+    create(context, options) {
+      const given = (options as unknown as readonly unknown[] | undefined) ?? [];
+      const merged = defaults.map((d, i) => mergeOption(d, given[i]));
+      const extra = given.slice(defaults.length);
+      return rule.create(context, [...merged, ...extra] as unknown as Options);
+    },
+  };
+}
+
+function mergeOption(base: unknown, override: unknown): unknown {
+  if (override === undefined) return base;
+  if (isPlainObject(base) && isPlainObject(override)) return { ...base, ...override };
+  return override;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Fills `{{name}}` placeholders. Unknown names stay as they are, which a test will notice. */
+export function interpolate(template: string, data: Record<string, string | number> | undefined): string {
+  if (!data) return template;
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => (key in data ? String(data[key]) : whole));
+}

@@ -1,0 +1,5 @@
+export * from './model-loads.js';
+export * from './serving.js';
+export * from './llm.js';
+export * from './reproducibility.js';
+export * from './training.js';
