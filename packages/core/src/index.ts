@@ -9,6 +9,7 @@ export {
   type FixClass,
   type FixDescriptor,
   type Fixer,
+  type LocatedEdit,
   type ProjectFacts,
   type ReportDescriptor,
   type Rule,
@@ -26,3 +27,4 @@ export { lintSource, ruleMayMatch, RuleCrashError, type ConfiguredRule, type Lin
 export { describeFsError, lintFile, lintFiles, lintText, writeAtomic, type EngineOptions, type FileResult, type FixMode } from './engine.js';
 export * from './config.js';
 export * from './discovery.js';
+export { compareVersions, computeProjectFacts, findProjectRoot, hasPromptFilesAt, torchMinVersionOf, trackersIn } from './project-facts.js';

@@ -8,6 +8,7 @@ import {
   type AnyRule,
   type Edit,
   type Fix,
+  type LocatedEdit,
   type ProjectFacts,
   type ReportDescriptor,
   type RuleContext,
@@ -215,7 +216,12 @@ function makeContext(
     if (template === undefined) throw new TypeError(`rule ${meta.code} (${meta.name}): unknown messageId "${messageId}"`);
     return interpolate(template, data);
   };
-  const buildEdits = (make: (f: typeof fixer) => Edit | Edit[] | null): Edit[] | null => {
+  const locateEdit = (e: Edit): LocatedEdit => {
+    const a = file.locate(e.start);
+    const b = file.locate(e.end);
+    return { ...e, line: a.line + 1, column: a.column + 1, endLine: b.line + 1, endColumn: b.column + 1 };
+  };
+  const buildEdits = (make: (f: typeof fixer) => Edit | Edit[] | null): LocatedEdit[] | null => {
     const result = make(fixer);
     if (!result) return null;
     const edits = normalizeEdits(Array.isArray(result) ? result : [result], `${meta.code} (${meta.name})`);
@@ -228,7 +234,7 @@ function makeContext(
         if (!a || !b || a.cell.index !== b.cell.index) return null;
       }
     }
-    return edits;
+    return edits.map(locateEdit);
   };
 
   return {

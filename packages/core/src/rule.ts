@@ -12,11 +12,19 @@ export interface Edit {
   text: string;
 }
 
+/** An edit as it leaves the engine: offsets plus 1-based user coordinates (inside the cell for notebooks). */
+export interface LocatedEdit extends Edit {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
 /** A fix or suggestion as it leaves the engine. */
 export interface Fix {
   applicability: Applicability;
   message: string;
-  edits: Edit[];
+  edits: LocatedEdit[];
 }
 
 export interface RuleDocs {

@@ -1,0 +1,118 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError } from '@mlops-lint/core';
+import { BackendUnavailableError } from '@mlops-lint/parser';
+import { runCheck } from './commands/check.js';
+import { runExplain } from './commands/explain.js';
+import { runRules } from './commands/rules.js';
+import { EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from './io.js';
+import { VERSION } from './version.js';
+
+const HELP = `mlops-lint ${VERSION}: find ML-ops mistakes in Python files and Jupyter notebooks
+
+Usage:
+  mlops-lint check [paths...]      lint files and folders (default: .)
+  mlops-lint rules                 list every rule
+  mlops-lint explain <CODE|name>   print a rule's documentation
+
+Options for check:
+  --format <stylish|json>          output format (default: stylish)
+  --output-file <path>             write the report to a file instead of stdout
+  --fix                            apply safe fixes
+  --unsafe-fixes                   with --fix, also apply unsafe fixes
+  --diff                           show the fixes as a unified diff; write nothing
+  --select <codes>                 only these rules (codes, prefixes like ML1, or names; comma-separated)
+  --extend-select <codes>          add rules to the selection
+  --ignore <codes>                 skip these rules
+  --config <path>                  use this mlops-lint.toml or pyproject.toml
+  --exit-zero                      exit 0 even when problems are found
+  --no-color                       never colour the output
+  --debug                          print stack traces of internal errors
+
+Exit codes: 0 no problems, 1 problems found, 2 usage, configuration or internal error.
+`;
+
+const CHECK_OPTIONS = {
+  format: { type: 'string' },
+  'output-file': { type: 'string', short: 'o' },
+  fix: { type: 'boolean' },
+  'unsafe-fixes': { type: 'boolean' },
+  diff: { type: 'boolean' },
+  select: { type: 'string', multiple: true },
+  'extend-select': { type: 'string', multiple: true },
+  ignore: { type: 'string', multiple: true },
+  config: { type: 'string' },
+  'exit-zero': { type: 'boolean' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export type CheckFlags = {
+  [K in keyof typeof CHECK_OPTIONS]?: (typeof CHECK_OPTIONS)[K] extends { multiple: true } ? string[] : (typeof CHECK_OPTIONS)[K]['type'] extends 'string' ? string : boolean;
+};
+
+function parse(argv: string[], options: ParseArgsConfig['options']): { values: Record<string, unknown>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return { values: values as Record<string, unknown>, positionals };
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0] ?? 'invalid arguments';
+    // Node's own text goes on about positional arguments; the first sentence is the useful part.
+    throw new UsageError(message.replace(/\. To specify a positional.*$/, '').replace(/^Unknown/, 'unknown'));
+  }
+}
+
+/** Runs the CLI with arguments (without `node` and the script) and returns the exit code. Never calls process.exit. */
+export async function execute(argv: string[], io: CliIO): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.stdout(HELP);
+        return EXIT_OK;
+      case '--version':
+      case '-V':
+      case 'version':
+        io.stdout(`mlops-lint ${VERSION}\n`);
+        return EXIT_OK;
+      case 'check': {
+        const { values, positionals } = parse(rest, CHECK_OPTIONS);
+        if (values['help']) {
+          io.stdout(HELP);
+          return EXIT_OK;
+        }
+        return await runCheck(positionals, values as CheckFlags, io);
+      }
+      case 'rules': {
+        const { values } = parse(rest, { format: { type: 'string' } });
+        return runRules(io, (values['format'] as string | undefined) ?? 'text');
+      }
+      case 'explain': {
+        const { positionals } = parse(rest, {});
+        if (positionals.length !== 1) throw new UsageError('explain takes one rule code or name, e.g. `mlops-lint explain ML101`');
+        return runExplain(positionals[0] as string, io);
+      }
+      default:
+        if (command.startsWith('-') || command.includes('/') || command.includes('.') ) {
+          // `mlops-lint src/` reads as `mlops-lint check src/`, like Ruff's old default.
+          const { values, positionals } = parse(argv, CHECK_OPTIONS);
+          return await runCheck(positionals, values as CheckFlags, io);
+        }
+        throw new UsageError(`unknown command "${command}" (expected check, rules or explain; see --help)`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof BackendUnavailableError) {
+      io.stderr(`mlops-lint: error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`mlops-lint: internal error: ${message.split('\n')[0]}${debug ? '' : ' (run with --debug for details)'}\n`);
+    if (debug && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return EXIT_USAGE;
+  }
+}

@@ -1,0 +1,133 @@
+import { writeFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import {
+  computeProjectFacts,
+  discoverFiles,
+  findProjectRoot,
+  lintFiles,
+  loadConfig,
+  resolveSelection,
+  type ConfiguredRule,
+  type FileProblem,
+  type FileResult,
+  type FixMode,
+} from '@mlops-lint/core';
+import { loadBackend } from '@mlops-lint/parser';
+import { rules } from '@mlops-lint/rules';
+import type { CheckFlags } from '../cli.js';
+import { formatters } from '../formatters/index.js';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from '../io.js';
+import { VERSION } from '../version.js';
+
+/** A path for output: relative to the working directory, with forward slashes. */
+export function displayPath(cwd: string, abs: string): string {
+  const rel = relative(cwd, abs);
+  const shown = rel === '' ? '.' : isAbsolute(rel) ? abs : rel;
+  return sep === '/' ? shown : shown.split(sep).join('/');
+}
+
+function splitList(values: string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+/** One line for a file-level problem, as printed on stderr. */
+export function problemLine(p: FileProblem): string {
+  const where = p.line === null ? p.file : p.cell === null ? `${p.file}:${p.line}:${p.column ?? 1}` : `${p.file}:cell ${p.cell}:${p.line}:${p.column ?? 1}`;
+  return `mlops-lint: ${where}: ${p.message}`;
+}
+
+/** `mlops-lint check`: discover, lint, fix, report. */
+export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): Promise<number> {
+  const format = flags.format ?? 'stylish';
+  const formatter = formatters[format];
+  if (!formatter) throw new UsageError(`unknown format "${format}" (expected ${Object.keys(formatters).join(', ')})`);
+  if (flags['unsafe-fixes'] && !flags.fix && !flags.diff) throw new UsageError('--unsafe-fixes needs --fix or --diff');
+  const fixMode: FixMode = flags.fix || flags.diff ? (flags['unsafe-fixes'] ? 'unsafe' : 'safe') : 'none';
+  const write = Boolean(flags.fix) && !flags.diff;
+
+  const cwd = io.cwd;
+  const targets = paths.length > 0 ? paths : ['.'];
+  const loaded = loadConfig({ cwd, ...(flags.config ? { configPath: resolve(cwd, flags.config) } : {}) });
+  const metas = rules.map((r) => r.meta);
+  const selection = resolveSelection(
+    metas,
+    loaded.config,
+    { select: splitList(flags.select), ignore: splitList(flags.ignore), extendSelect: splitList(flags['extend-select']) },
+    loaded.file ?? 'configuration',
+  );
+
+  const discovery = await discoverFiles(targets, {
+    cwd,
+    root: loaded.root,
+    ...(loaded.config.exclude ? { exclude: loaded.config.exclude } : {}),
+    ...(loaded.config.extendExclude ? { extendExclude: loaded.config.extendExclude } : {}),
+    respectGitignore: loaded.config.respectGitignore ?? true,
+  });
+  const discoveryProblems: FileProblem[] = discovery.problems.map((p) => ({
+    file: displayPath(cwd, p.path),
+    line: null,
+    column: null,
+    cell: null,
+    kind: 'discovery',
+    message: p.message,
+  }));
+
+  const backend = await loadBackend();
+  const projectRoot = findProjectRoot(resolve(cwd, targets[0] as string));
+  const wantsTrackers = rules.some((r) => r.meta.code === 'ML301');
+  const project = computeProjectFacts(projectRoot, discovery.files, { trackers: wantsTrackers });
+
+  const cacheByKey = new Map<string, ConfiguredRule[]>();
+  const rulesFor = ({ absPath }: { absPath: string }): ConfiguredRule[] => {
+    const rel = displayPath(loaded.root, absPath);
+    const enabled = rules.filter((r) => selection.enabled(r.meta, rel));
+    const key = enabled.map((r) => r.meta.code).join(',');
+    let configured = cacheByKey.get(key);
+    if (!configured) {
+      configured = enabled.map((r) => {
+        const options = selection.options(r.meta);
+        return { rule: r, severity: selection.severity(r.meta), options: options ? [options] : [] };
+      });
+      cacheByKey.set(key, configured);
+    }
+    return configured;
+  };
+
+  const results: FileResult[] = await lintFiles(
+    discovery.files.map((absPath) => ({ absPath, displayPath: displayPath(cwd, absPath) })),
+    { backend, rulesFor, fix: fixMode, write, project },
+  );
+
+  const problems = [...discoveryProblems, ...results.flatMap((r) => r.problems)];
+  for (const p of problems) io.stderr(`${problemLine(p)}\n`);
+
+  if (flags.diff) {
+    let patch = '';
+    for (const r of results) {
+      if (r.output !== undefined && r.original !== undefined) {
+        patch += createTwoFilesPatch(`a/${r.displayPath}`, `b/${r.displayPath}`, r.original, r.output, '', '', { context: 3 });
+      }
+    }
+    io.stdout(patch);
+    const changed = results.some((r) => r.output !== undefined);
+    if (problems.some((p) => p.kind === 'rule-crash')) return EXIT_USAGE;
+    return changed && !flags['exit-zero'] ? EXIT_FINDINGS : EXIT_OK;
+  }
+
+  const color = flags['no-color'] ? false : flags.color ? true : io.isTTY && !io.env['NO_COLOR'];
+  const report = formatter({ results, problems, color: Boolean(color) && !flags['output-file'], toolVersion: VERSION, fixMode: write ? fixMode : 'none' });
+  if (flags['output-file']) {
+    try {
+      writeFileSync(resolve(cwd, flags['output-file']), report);
+    } catch (error) {
+      throw new UsageError(`cannot write ${flags['output-file']}: ${(error as Error).message}`);
+    }
+  } else io.stdout(report);
+
+  if (problems.some((p) => p.kind === 'rule-crash')) return EXIT_USAGE;
+  if (flags['exit-zero']) return EXIT_OK;
+  const failing = results.some((r) => r.diagnostics.some((d) => d.severity !== 'info'));
+  return failing ? EXIT_FINDINGS : EXIT_OK;
+}

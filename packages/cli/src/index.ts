@@ -1,0 +1,3 @@
+export { execute } from './cli.js';
+export type { CliIO } from './io.js';
+export { formatters, type Formatter, type FormatterInput } from './formatters/index.js';
