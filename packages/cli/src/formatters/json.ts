@@ -28,8 +28,8 @@ export function diagnosticJson(d: Diagnostic): Record<string, unknown> {
 }
 
 /** `--format json`: the versioned machine contract. */
-export const json: Formatter = ({ results, toolVersion }) => {
-  const s = summarize(results);
+export const json: Formatter = ({ results, toolVersion, fileCount }) => {
+  const s = summarize(results, fileCount);
   const out = {
     version: 1,
     tool: { name: 'mlops-lint', version: toolVersion },

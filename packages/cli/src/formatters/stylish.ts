@@ -25,7 +25,7 @@ export const stylish: Formatter = ({ results, color, fixMode }) => {
     const safe = allDiagnostics(results).filter((d) => d.fix?.applicability === 'safe').length;
     const unsafe = allDiagnostics(results).filter((d) => d.fix?.applicability === 'unsafe').length;
     if (safe > 0 && fixMode === 'none') lines.push(`[*] ${plural(safe, 'fix')} available with \`--fix\`.`);
-    if (unsafe > 0 && fixMode !== 'unsafe') lines.push(`[**] ${plural(unsafe, 'more fix')} available with \`--fix --unsafe-fixes\`.`.replace('more fixs', 'more fixes'));
+    if (unsafe > 0 && fixMode !== 'unsafe') lines.push(`[**] ${plural(unsafe, 'more fix')} available with \`--fix --unsafe-fixes\`.`);
   }
   return `${lines.join('\n')}\n`;
 };

@@ -14,8 +14,9 @@ export function allDiagnostics(results: readonly FileResult[]): Diagnostic[] {
   return results.flatMap((r) => r.diagnostics);
 }
 
-export function summarize(results: readonly FileResult[]): Summary {
-  const s: Summary = { files: results.length, errors: 0, warnings: 0, infos: 0, fixable: 0, fixed: 0 };
+/** Counts by severity; `fileCount` overrides the number of files when `results` does not list them all. */
+export function summarize(results: readonly FileResult[], fileCount?: number): Summary {
+  const s: Summary = { files: fileCount ?? results.length, errors: 0, warnings: 0, infos: 0, fixable: 0, fixed: 0 };
   for (const r of results) {
     s.fixed += r.fixed;
     for (const d of r.diagnostics) {
@@ -34,5 +35,6 @@ export function locationOf(d: { file: string; cell: number | null; line: number;
 }
 
 export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (n === 1) return `${n} ${word}`;
+  return `${n} ${/(x|s|sh|ch)$/.test(word) ? `${word}es` : `${word}s`}`;
 }

@@ -63,7 +63,11 @@ const GEMINI_MODELS = new Set(['google.generativeai.GenerativeModel', 'vertexai.
  * written (used, together with the file's imports, when the client is a parameter or attribute the resolver cannot
  * follow: `self.client.chat.completions.create`).
  */
-export function llmCallOf(qualified: string | null, rawCallee: string, importsOf: (module: string) => boolean): LlmCall | null {
+export function llmCallOf(qualified: string | null, rawCallee: string, importsOf: (module: string) => boolean, hints: LlmCallHints = {}): LlmCall | null {
+  if (qualified && PIPELINE_OBJECT_CALL.test(qualified)) {
+    // Calling a pipeline object: only generative tasks take a prompt (a sentiment pipeline does not).
+    return hints.pipelineTask && GENERATIVE_PIPELINE_TASKS.has(hints.pipelineTask) ? { provider: 'transformers', tokenKeyword: 'max_new_tokens', bounded: true } : null;
+  }
   if (qualified) {
     const exact = MODULE_CALLS.get(qualified);
     if (exact) return exact;
@@ -135,3 +139,58 @@ export const PROMPT_TEMPLATE_CONSTRUCTORS: ReadonlySet<string> = new Set([
   'langchain_core.prompts.HumanMessagePromptTemplate.from_template',
   'llama_index.core.PromptTemplate',
 ]);
+
+/** What a caller knows beyond the callee's name (optional; without it the shapes below are not LLM calls). */
+export interface LlmCallHints {
+  /** For a call of a `transformers.pipeline(...)` object: the pipeline's task, from {@link pipelineTaskOf}. */
+  pipelineTask?: string | null;
+}
+
+/**
+ * The resolver names the callee of a pipeline object's call `transformers.pipeline()`
+ * (`gen = pipeline("text-generation"); gen(prompt)`), and so for `pipeline(...)(prompt)`.
+ */
+export const PIPELINE_OBJECT_CALL = /^transformers(?:\.pipelines)?\.pipeline\(\)$/;
+
+/** transformers pipeline tasks whose input is a prompt for a generative model. */
+export const GENERATIVE_PIPELINE_TASKS: ReadonlySet<string> = new Set(['text-generation', 'text2text-generation', 'conversational', 'image-text-to-text']);
+
+/** Hub model ids of chat/instruction LLMs, for a `pipeline(model=...)` without a task. */
+const GENERATIVE_MODEL_ID = /llama|mistral|mixtral|gpt|phi-?\d|qwen|gemma|falcon|zephyr|vicuna|instruct|chat|dolly|bloom|opt-|starcoder|codegen|flan|smollm|olmo|deepseek/i;
+
+/** The part of a tree-sitter call node {@link pipelineTaskOf} reads (vocabulary files do not import the parser). */
+interface PipelineArgNode {
+  type: string;
+  text: string;
+  childForFieldName(field: string): PipelineArgNode | null;
+}
+interface PipelineCallNode {
+  childForFieldName(field: string): { namedChildren: PipelineArgNode[] } | null;
+}
+
+/**
+ * The task of a `transformers.pipeline(...)` construction call: its first positional string or `task=`; without
+ * one, `text-generation` when `model=` names a chat/instruction LLM. `null` when unknown.
+ */
+export function pipelineTaskOf(construction: PipelineCallNode): string | null {
+  const args = construction.childForFieldName('arguments');
+  if (!args) return null;
+  let model: string | null = null;
+  let positional = 0;
+  for (const a of args.namedChildren) {
+    if (a.type === 'keyword_argument') {
+      const name = a.childForFieldName('name')?.text;
+      const value = a.childForFieldName('value');
+      if (name === 'task' && value?.type === 'string') return stringValue(value.text);
+      if (name === 'model' && value?.type === 'string') model = stringValue(value.text);
+    } else if (a.type !== 'comment') {
+      if (positional === 0 && a.type === 'string') return stringValue(a.text);
+      positional++;
+    }
+  }
+  return model !== null && GENERATIVE_MODEL_ID.test(model) ? 'text-generation' : null;
+}
+
+function stringValue(literal: string): string {
+  return literal.replace(/^[a-zA-Z]*(['"]{1,3})/, '').replace(/['"]{1,3}$/, '');
+}

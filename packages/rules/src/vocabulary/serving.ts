@@ -108,3 +108,93 @@ export const PREDICT_PATH = /(?:^|\/)(?:predict\w*|prediction\w*|inference|infer
 
 /** Route paths of health probes (ML102). */
 export const HEALTH_PATHS: ReadonlySet<string> = new Set(['/health', '/healthz', '/ready', '/readyz', '/livez', '/ping', '/health/', '/healthz/', '/ready/', '/readyz/', '/livez/', '/ping/']);
+
+/** More app/router constructors whose route decorators make handlers (added for handler detection). */
+export const MORE_APP_FACTORIES: ReadonlyMap<string, string> = new Map([
+  ['ninja.NinjaAPI', 'Django Ninja'],
+  ['ninja.Router', 'Django Ninja'],
+  ['azure.functions.FunctionApp', 'Azure Functions'],
+  ['azure.functions.Blueprint', 'Azure Functions'],
+  ['bottle.Bottle', 'Bottle'],
+  ['flask_restx.Namespace', 'Flask'],
+  ['flask_smorest.Blueprint', 'Flask'],
+  ['apiflask.APIFlask', 'Flask'],
+  ['apiflask.APIBlueprint', 'Flask'],
+  ['robyn.Robyn', 'Robyn'],
+]);
+
+/** Methods of an app object that register a per-request hook when used as a decorator (no path argument). */
+export const REQUEST_HOOK_DECORATOR_METHODS: ReadonlySet<string> = new Set(['before_request', 'middleware']);
+
+/** Base classes (qualified prefixes, matched as `prefix.*`) whose subclasses' methods serve requests. */
+export const HANDLER_BASE_CLASS_PREFIXES: ReadonlyArray<{ prefix: string; framework: string; methods: ReadonlySet<string> }> = [
+  { prefix: 'ts.torch_handler', framework: 'TorchServe', methods: new Set(['handle', 'inference', 'preprocess', 'postprocess']) },
+  { prefix: 'django.views', framework: 'Django', methods: new Set(['get', 'post', 'put', 'patch', 'delete', 'dispatch', 'form_valid', 'get_context_data']) },
+  { prefix: 'rest_framework.views', framework: 'Django REST framework', methods: new Set(['get', 'post', 'put', 'patch', 'delete']) },
+  { prefix: 'rest_framework.generics', framework: 'Django REST framework', methods: new Set(['get', 'post', 'put', 'patch', 'delete', 'create', 'perform_create', 'list', 'retrieve']) },
+  {
+    prefix: 'rest_framework.viewsets',
+    framework: 'Django REST framework',
+    methods: new Set(['list', 'create', 'retrieve', 'update', 'partial_update', 'destroy', 'perform_create']),
+  },
+  { prefix: 'flask.views', framework: 'Flask', methods: new Set(['get', 'post', 'put', 'patch', 'delete', 'dispatch_request']) },
+  { prefix: 'tornado.web', framework: 'Tornado', methods: new Set(['get', 'post', 'put', 'patch', 'delete']) },
+  { prefix: 'kserve', framework: 'KServe', methods: new Set(['predict', 'preprocess', 'postprocess']) },
+  { prefix: 'mlserver', framework: 'MLServer', methods: new Set(['predict']) },
+  { prefix: 'cog', framework: 'Cog', methods: new Set(['predict']) },
+  { prefix: 'flask_restful', framework: 'Flask', methods: new Set(['get', 'post', 'put', 'patch', 'delete']) },
+  { prefix: 'flask_restx', framework: 'Flask', methods: new Set(['get', 'post', 'put', 'patch', 'delete']) },
+  { prefix: 'flask_restplus', framework: 'Flask', methods: new Set(['get', 'post', 'put', 'patch', 'delete']) },
+  { prefix: 'starlette.endpoints', framework: 'Starlette', methods: new Set(['get', 'post', 'put', 'patch', 'delete', 'on_receive']) },
+  { prefix: 'sanic.views', framework: 'Sanic', methods: new Set(['get', 'post', 'put', 'patch', 'delete']) },
+  { prefix: 'aiohttp.web', framework: 'aiohttp', methods: new Set(['get', 'post', 'put', 'patch', 'delete']) },
+];
+
+/** Class names that serving runtimes instantiate by convention, with their per-request methods. */
+export const CONVENTIONAL_HANDLER_CLASSES: ReadonlyMap<string, { framework: string; methods: ReadonlySet<string> }> = new Map([
+  ['TritonPythonModel', { framework: 'Triton Python backend', methods: new Set(['execute']) }],
+]);
+
+/** Decorators of Django function views (a decorated function whose first parameter is `request` is a view). */
+export const DJANGO_VIEW_DECORATORS: ReadonlySet<string> = new Set([
+  'django.views.decorators.csrf.csrf_exempt',
+  'django.views.decorators.http.require_POST',
+  'django.views.decorators.http.require_GET',
+  'django.views.decorators.http.require_safe',
+  'django.views.decorators.http.require_http_methods',
+  'django.contrib.auth.decorators.login_required',
+]);
+
+/** Decorators that memoise a function, so its body runs once per distinct arguments, not once per call. */
+export const CACHE_DECORATORS: ReadonlySet<string> = new Set([
+  'functools.lru_cache',
+  'functools.cache',
+  'functools.cached_property',
+  'cachetools.cached',
+  'cachetools.func.lru_cache',
+  'cachetools.func.ttl_cache',
+  'cachetools.func.lfu_cache',
+  'streamlit.cache_resource',
+  'streamlit.cache_data',
+  'streamlit.cache',
+  'streamlit.experimental_singleton',
+  'streamlit.experimental_memo',
+  'async_lru.alru_cache',
+  'aiocache.cached',
+  'methodtools.lru_cache',
+]);
+
+/** Last name of a decorator that memoises, when the decorator is not resolved to a known module (`@cache`, `@memory.cache`). */
+export const CACHE_DECORATOR_NAMES: ReadonlySet<string> = new Set([
+  'lru_cache',
+  'cache',
+  'cached',
+  'cached_property',
+  'memoize',
+  'memoized',
+  'alru_cache',
+  'ttl_cache',
+  'lfu_cache',
+  'cache_resource',
+  'singleton',
+]);
