@@ -28,9 +28,9 @@ describe('mlops-lint check', () => {
     expect(r.stdout).toContain('good.py:7:13: ML101');
     const lines = r.stderr.trim().split('\n').sort();
     expect(lines).toEqual([
-      'mlops-lint: bad.ipynb: malformed notebook: not valid JSON (Value expected at 1:12); skipped',
+      'mlops-lint: bad.ipynb: malformed notebook: not valid JSON (Close bracket expected at 1:12); skipped',
       'mlops-lint: blob.py: binary file (contains NUL bytes); skipped',
-      'mlops-lint: broken.py:3:6: syntax error; rules stay quiet inside the unparsable region',
+      'mlops-lint: broken.py:3:7: syntax error; rules stay quiet inside the unparsable region',
       'mlops-lint: empty.ipynb: empty file, not a notebook; skipped',
       'mlops-lint: latin1.py: not valid UTF-8 (first invalid byte at offset 5); skipped',
     ]);

@@ -3,6 +3,7 @@ import { ConfigError } from '@mlops-lint/core';
 import { BackendUnavailableError } from '@mlops-lint/parser';
 import { runCheck } from './commands/check.js';
 import { runExplain } from './commands/explain.js';
+import { runMerge } from './commands/merge.js';
 import { runRules } from './commands/rules.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from './io.js';
 import { VERSION } from './version.js';
@@ -13,9 +14,10 @@ Usage:
   mlops-lint check [paths...]      lint files and folders (default: .)
   mlops-lint rules                 list every rule
   mlops-lint explain <CODE|name>   print a rule's documentation
+  mlops-lint merge <reports...>    combine JSON/SARIF reports of --shard jobs (--format json|sarif, --output-file)
 
 Options for check:
-  --format <stylish|json>          output format (default: stylish)
+  --format <name>                  stylish (default), json, json-lines, sarif, github, gitlab, junit, markdown
   --output-file <path>             write the report to a file instead of stdout
   --fix                            apply safe fixes
   --unsafe-fixes                   with --fix, also apply unsafe fixes
@@ -25,10 +27,15 @@ Options for check:
   --ignore <codes>                 skip these rules
   --config <path>                  use this mlops-lint.toml or pyproject.toml
   --exit-zero                      exit 0 even when problems are found
+  --max-warnings <n>               fail on warnings only when there are more than n (errors always fail)
+  --baseline <file>                hide the findings recorded in this baseline file; report stale entries
+  --update-baseline                record the current findings in the --baseline file
+  --shard <i/n>                    check only the i-th of n parts of the files (split by path hash; for CI matrices)
   --no-color                       never colour the output
   --debug                          print stack traces of internal errors
 
-Exit codes: 0 no problems, 1 problems found, 2 usage, configuration or internal error.
+Exit codes: 0 no errors or warnings (infos never fail), 1 errors, warnings (more than --max-warnings), 2 usage,
+configuration or internal error.
 `;
 
 const CHECK_OPTIONS = {
@@ -42,6 +49,10 @@ const CHECK_OPTIONS = {
   ignore: { type: 'string', multiple: true },
   config: { type: 'string' },
   'exit-zero': { type: 'boolean' },
+  'max-warnings': { type: 'string' },
+  baseline: { type: 'string' },
+  'update-baseline': { type: 'boolean' },
+  shard: { type: 'string' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
   debug: { type: 'boolean' },
@@ -97,13 +108,17 @@ export async function execute(argv: string[], io: CliIO): Promise<number> {
         if (positionals.length !== 1) throw new UsageError('explain takes one rule code or name, e.g. `mlops-lint explain ML101`');
         return runExplain(positionals[0] as string, io);
       }
+      case 'merge': {
+        const { values, positionals } = parse(rest, { format: { type: 'string' }, 'output-file': { type: 'string', short: 'o' } });
+        return runMerge(positionals, values as { format?: string; 'output-file'?: string }, io);
+      }
       default:
         if (command.startsWith('-') || command.includes('/') || command.includes('.') ) {
           // `mlops-lint src/` reads as `mlops-lint check src/`, like Ruff's old default.
           const { values, positionals } = parse(argv, CHECK_OPTIONS);
           return await runCheck(positionals, values as CheckFlags, io);
         }
-        throw new UsageError(`unknown command "${command}" (expected check, rules or explain; see --help)`);
+        throw new UsageError(`unknown command "${command}" (expected check, rules, explain or merge; see --help)`);
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError || error instanceof BackendUnavailableError) {

@@ -1,3 +1,3 @@
 export { execute } from './cli.js';
 export type { CliIO } from './io.js';
-export { formatters, type Formatter, type FormatterInput } from './formatters/index.js';
+export { formatters, type Formatter, type FormatterInput, type RuleInfo } from './formatters/index.js';

@@ -15,9 +15,14 @@ import {
 } from '@mlops-lint/core';
 import { loadBackend } from '@mlops-lint/parser';
 import { rules } from '@mlops-lint/rules';
+import { runBaseline } from '../baseline.js';
 import type { CheckFlags } from '../cli.js';
+import { exitCodeFor, parseMaxWarnings } from '../exit-code.js';
+import { computeIdentities, fingerprintsOf } from '../fingerprint.js';
 import { formatters } from '../formatters/index.js';
+import { summarize } from '../formatters/summary.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from '../io.js';
+import { inShard, parseShard } from '../shard.js';
 import { VERSION } from '../version.js';
 
 /** A path for output: relative to the working directory, with forward slashes. */
@@ -46,6 +51,10 @@ export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): P
   if (flags['unsafe-fixes'] && !flags.fix && !flags.diff) throw new UsageError('--unsafe-fixes needs --fix or --diff');
   const fixMode: FixMode = flags.fix || flags.diff ? (flags['unsafe-fixes'] ? 'unsafe' : 'safe') : 'none';
   const write = Boolean(flags.fix) && !flags.diff;
+  const shard = flags.shard !== undefined ? parseShard(flags.shard) : null;
+  const maxWarnings = flags['max-warnings'] !== undefined ? parseMaxWarnings(flags['max-warnings']) : undefined;
+  if (flags['update-baseline'] && !flags.baseline) throw new UsageError('--update-baseline needs --baseline <file>');
+  if (flags['update-baseline'] && shard) throw new UsageError('--update-baseline cannot be combined with --shard; record the baseline in one full run');
 
   const cwd = io.cwd;
   const targets = paths.length > 0 ? paths : ['.'];
@@ -95,8 +104,10 @@ export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): P
     return configured;
   };
 
+  // Project facts above see every file, so a shard's findings are exactly its files' findings in a full run.
+  const files = shard ? discovery.files.filter((f) => inShard(displayPath(loaded.root, f), shard)) : discovery.files;
   const results: FileResult[] = await lintFiles(
-    discovery.files.map((absPath) => ({ absPath, displayPath: displayPath(cwd, absPath) })),
+    files.map((absPath) => ({ absPath, displayPath: displayPath(cwd, absPath) })),
     { backend, rulesFor, fix: fixMode, write, project },
   );
 
@@ -116,8 +127,21 @@ export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): P
     return changed && !flags['exit-zero'] ? EXIT_FINDINGS : EXIT_OK;
   }
 
+  // Fingerprints re-read the files with findings (~5% of a run): only for the baseline and formats that carry them.
+  const identities = flags.baseline || format === 'sarif' || format === 'gitlab' ? computeIdentities(results) : new Map();
+  const reported = flags.baseline
+    ? runBaseline(flags.baseline, Boolean(flags['update-baseline']), results, identities, (absPath) => rulesFor({ absPath }).map((r) => r.rule.meta.code), io)
+    : results;
   const color = flags['no-color'] ? false : flags.color ? true : io.isTTY && !io.env['NO_COLOR'];
-  const report = formatter({ results, problems, color: Boolean(color) && !flags['output-file'], toolVersion: VERSION, fixMode: write ? fixMode : 'none' });
+  const report = formatter({
+    results: reported,
+    problems,
+    color: Boolean(color) && !flags['output-file'],
+    toolVersion: VERSION,
+    fixMode: write ? fixMode : 'none',
+    rules: metas,
+    fingerprints: fingerprintsOf(identities),
+  });
   if (flags['output-file']) {
     try {
       writeFileSync(resolve(cwd, flags['output-file']), report);
@@ -127,7 +151,5 @@ export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): P
   } else io.stdout(report);
 
   if (problems.some((p) => p.kind === 'rule-crash')) return EXIT_USAGE;
-  if (flags['exit-zero']) return EXIT_OK;
-  const failing = results.some((r) => r.diagnostics.some((d) => d.severity !== 'info'));
-  return failing ? EXIT_FINDINGS : EXIT_OK;
+  return exitCodeFor(summarize(reported), { maxWarnings, exitZero: flags['exit-zero'] });
 }
