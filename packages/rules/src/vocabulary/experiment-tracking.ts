@@ -62,10 +62,10 @@ export const MODEL_NAME_TOKENS: ReadonlySet<string> = new Set([
 /** Words in a receiver name that say "preprocessing": `scaler`, `label_encoder`, `tfidf`, … */
 export const PREPROCESSING_NAME_TOKENS: ReadonlySet<string> = new Set([
   'scaler', 'scale', 'scaling', 'encoder', 'enc', 'le', 'ohe', 'lb', 'mlb', 'vectorizer', 'vectoriser', 'vect', 'vec',
-  'tfidf', 'cv', 'imputer', 'pca', 'svd', 'tsne', 'umap', 'tokenizer', 'tok', 'normalizer', 'binarizer', 'selector',
+  'tfidf', 'imputer', 'pca', 'svd', 'tsne', 'umap', 'tokenizer', 'tok', 'normalizer', 'binarizer', 'selector',
   'poly', 'discretizer', 'transformer', 'preprocessor', 'preprocessing', 'prep', 'kde', 'dist', 'distribution',
   'kmeans', 'km', 'cluster', 'clusterer', 'clustering', 'dbscan', 'sampler', 'smote', 'nmf', 'ica', 'datagen',
-  'generator', 'featurizer', 'embedder',
+  'featurizer',
 ]);
 
 /** Keyword arguments that only a training `.fit(` takes (Keras, XGBoost/LightGBM sklearn API). */
@@ -117,7 +117,7 @@ export const GENERAL_LOGGING_MODULE =
 
 /** Names of project helpers that track runs: `init_wandb`, `MLflowTracker`, `TBLogger`, `Visualizer`, `log_metrics`. */
 export const LOCAL_TRACKER_NAME =
-  /wandb|mlflow|tensorboard|neptune|comet|clearml|dvclive|visdom|tracker|tracking|summary_?writer|(^|_)log_(metrics?|params?|hparams?|scalars?)$|[a-z0-9]Logger$|^(TB|Tb|Experiment|Metric|Metrics|Train|Training)?Logger$|Visuali[sz]er$/;
+  /wandb|mlflow|tensorboard|neptune|comet|clearml|dvclive|visdom|tracker|tracking|summary_?writer|(^|_)log_(metrics?|params?|hparams?|scalars?)$|[a-z0-9]Loggers?$|^(TB|Tb|Experiment|Metric|Metrics|Train|Training)?Loggers?$|Visuali[sz]er$/;
 
 /** Names that configure a plain Python logger. */
 export const PYTHON_LOGGER_HELPER = /^(setup|get|init|create|configure|make|build)_?[lL]ogger$|^getLogger$/;
@@ -132,7 +132,7 @@ export const REPORT_TO_OFF: ReadonlySet<string> = new Set(['none', 'None', '']);
 
 /** Words of hardware/environment metadata (ML303): GPU type, CUDA, device, library versions, git commit. */
 export const RUN_METADATA =
-  /gpu|cuda|device|nvidia|hardware|__version__|version|git|commit|\bsha\b|platform|hostname|cudnn|requirements|environment|\bconda\b|pip_freeze|accelerator/i;
+  /gpu|cuda|device|nvidia|hardware|__version__|version|git|commit|\bsha\b|platform|hostname|cudnn|requirements|environment|\bconda\b|pip_freeze|accelerator|\b(a100|h100|h200|v100|a10g?|l4|l40s?|t4|rtx\w*|tesla|tpu)\b/i;
 
 /** String literals that place work on a GPU: `"cuda"`, `"cuda:0"`, `"gpu"`, `"/GPU:0"`, `"/device:GPU:0"`. */
 export const GPU_DEVICE_STRING = /^(cuda(:\d+)?|gpu|\/?(device:)?gpu(:\d+)?)$/i;
