@@ -20,7 +20,7 @@ export default defineConfig({
   test: {
     setupFiles: ['./test/setup/console-fails.ts'],
     testTimeout: 60_000,
-    projects: [pkg('parser'), pkg('core'), pkg('rules'), pkg('cli'),
+    projects: [pkg('parser'), pkg('core'), pkg('rules'), pkg('cli'), pkg('eslint-plugin'), pkg('language-server'),
       { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'] } }],
   },
 });
