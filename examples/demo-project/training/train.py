@@ -21,6 +21,7 @@ def augment(texts):
 
 def main():
     torch.manual_seed(SEED)
+    reviews = augment(["great product", "would not buy again"])
     features = np.random.rand(1000, 32)
     labels = np.random.randint(0, 2, size=1000)
     x_train, x_test, y_train, y_test = train_test_split(features, labels, test_size=0.2)
