@@ -1,4 +1,5 @@
-// One timed `mlops-lint check` run in a fresh process; prints {wallSeconds, maxRssMb, files} as JSON.
+// One `mlops-lint check` run in a fresh process; prints {wallSeconds, maxRssMb, files, findings} as JSON (the
+// benchmark times the whole process from outside; `wallSeconds` here leaves out Node's start-up).
 // Usage: node run-once.mjs <dir> [extra CLI args...]  (backend from MLOPS_LINT_PARSER)
 import { execute } from '../../packages/cli/dist/cli.js';
 

@@ -145,7 +145,7 @@ export function updateBaseline(
 /** Stale entries printed one per line before the rest are summed up. */
 const STALE_SHOWN = 20;
 /** Problems after which a file counts as not linted: its old findings are neither matched nor stale. */
-const NOT_LINTED = new Set(['read', 'decode', 'notebook', 'rule-crash']);
+const NOT_LINTED = new Set(['read', 'decode', 'notebook', 'limit', 'rule-crash']);
 
 function relativeKey(fromDir: string, abs: string): string {
   const rel = relative(fromDir, abs);

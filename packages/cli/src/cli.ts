@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '@mlops-lint/core';
 import { BackendUnavailableError } from '@mlops-lint/parser';
+import { AUDIT_OPTIONS, runAudit, type AuditFlags } from './commands/audit.js';
 import { runCheck } from './commands/check.js';
 import { runExplain } from './commands/explain.js';
 import { runMerge } from './commands/merge.js';
@@ -11,7 +12,9 @@ import { VERSION } from './version.js';
 const HELP = `mlops-lint ${VERSION}: find ML-ops mistakes in Python files and Jupyter notebooks
 
 Usage:
-  mlops-lint check [paths...]      lint files and folders (default: .)
+  mlops-lint check [paths...]      lint files and folders (default: .); a folder also runs the project rules
+  mlops-lint audit [folder]        ML readiness report of a project (default: .; --format markdown|json,
+                                   --output-file, --select/--ignore, --config, --exit-zero, --jobs, --no-cache)
   mlops-lint rules                 list every rule
   mlops-lint explain <CODE|name>   print a rule's documentation
   mlops-lint merge <reports...>    combine JSON/SARIF reports of --shard jobs (--format json|sarif, --output-file)
@@ -32,6 +35,9 @@ Options for check:
   --update-baseline                record the current findings in the --baseline file
   --shard <i/n>                    check only the i-th of n parts of the files (split by path hash; for CI matrices)
   --no-color                       never colour the output
+  --jobs <n>                       lint on n threads (default: the available cores; 1 lints in one thread)
+  --no-cache                       neither read nor write the results cache
+  --cache-location <dir>           keep the results cache there (default: .mlops-lint-cache in the project)
   --debug                          print stack traces of internal errors
 
 Exit codes: 0 no errors or warnings (infos never fail), 1 errors, warnings (more than --max-warnings), 2 usage,
@@ -55,6 +61,10 @@ const CHECK_OPTIONS = {
   shard: { type: 'string' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
+  jobs: { type: 'string', short: 'j' },
+  cache: { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
+  'cache-location': { type: 'string' },
   debug: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -99,6 +109,14 @@ export async function execute(argv: string[], io: CliIO): Promise<number> {
         }
         return await runCheck(positionals, values as CheckFlags, io);
       }
+      case 'audit': {
+        const { values, positionals } = parse(rest, AUDIT_OPTIONS);
+        if (values['help']) {
+          io.stdout(HELP);
+          return EXIT_OK;
+        }
+        return await runAudit(positionals, values as AuditFlags, io);
+      }
       case 'rules': {
         const { values } = parse(rest, { format: { type: 'string' } });
         return runRules(io, (values['format'] as string | undefined) ?? 'text');
@@ -118,7 +136,7 @@ export async function execute(argv: string[], io: CliIO): Promise<number> {
           const { values, positionals } = parse(argv, CHECK_OPTIONS);
           return await runCheck(positionals, values as CheckFlags, io);
         }
-        throw new UsageError(`unknown command "${command}" (expected check, rules, explain or merge; see --help)`);
+        throw new UsageError(`unknown command "${command}" (expected check, audit, rules, explain or merge; see --help)`);
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError || error instanceof BackendUnavailableError) {

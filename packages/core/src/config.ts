@@ -51,6 +51,8 @@ export interface UserConfig {
   respectGitignore?: boolean;
   /** Rule code or name → that rule's options object. */
   rules?: Record<string, Record<string, unknown>>;
+  /** Files larger than this many bytes are skipped with a one-line message (default 10 MB; see the engine). */
+  maxFileSize?: number;
 }
 
 /** The configuration in effect for a run, and where it came from. */
@@ -191,6 +193,7 @@ const SETTINGS = {
   'extend-exclude': 'extendExclude',
   'respect-gitignore': 'respectGitignore',
   rules: 'rules',
+  'max-file-size': 'maxFileSize',
 } as const satisfies Record<string, keyof UserConfig>;
 
 type SettingKey = keyof typeof SETTINGS;
@@ -273,6 +276,9 @@ export function parseConfigText(text: string, file: string, isPyproject: boolean
         config.severity = out;
         break;
       }
+      case 'max-file-size':
+        config.maxFileSize = fileSize(ctx, key, value);
+        break;
       case 'rules': {
         const table = expectTable(ctx, key, value, 'a table of rule = { option = value }');
         const out: Record<string, Record<string, unknown>> = {};
@@ -287,6 +293,29 @@ export function parseConfigText(text: string, file: string, isPyproject: boolean
     }
   }
   return config;
+}
+
+/** The most `max-file-size` may be: past it a file's text would come near the longest string V8 can hold. */
+export const MAX_FILE_SIZE_CEILING = 256 * 1024 * 1024;
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2 };
+
+/** A size in bytes: an integer, or a string such as `"10MB"`, `"512 KB"` (binary units, as `du -h` and Biome read them). */
+function fileSize(ctx: Ctx, key: string, value: unknown): number {
+  let bytes: number | null = null;
+  if (typeof value === 'bigint') bytes = Number(value);
+  else if (typeof value === 'number' && Number.isInteger(value)) bytes = value;
+  else if (typeof value === 'string') {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+    const unit = SIZE_UNITS[(m?.[2] ?? '').toLowerCase() || 'b'];
+    if (m && unit !== undefined) bytes = Math.floor(Number(m[1]) * unit);
+  }
+  if (bytes === null) {
+    const got = typeof value === 'string' ? JSON.stringify(value) : tomlType(value);
+    fail(ctx, key, `key "${key}" must be a size in bytes, or a string such as "10MB" or "512KB" (got ${got})`);
+  }
+  if (bytes < 1 || bytes > MAX_FILE_SIZE_CEILING) fail(ctx, key, `key "${key}" must be between 1 byte and 256MB (got ${bytes} bytes)`);
+  return bytes;
 }
 
 function expectTable(ctx: Ctx, key: string, value: unknown, expected: string): Table {

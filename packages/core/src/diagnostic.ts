@@ -33,7 +33,8 @@ export interface FileProblem {
   line: number | null;
   column: number | null;
   cell: number | null;
-  kind: 'read' | 'decode' | 'notebook' | 'syntax' | 'rule-crash' | 'fix' | 'discovery' | 'write';
+  /** `limit`: skipped because it is beyond a size or nesting limit (`max-file-size`, indentation depth). */
+  kind: 'read' | 'decode' | 'notebook' | 'limit' | 'syntax' | 'rule-crash' | 'fix' | 'discovery' | 'write';
   message: string;
 }
 

@@ -31,6 +31,11 @@ export interface DiscoveryResult {
   files: string[];
   /** Sorted by path, then message. */
   problems: DiscoveryProblem[];
+  /**
+   * Every directory read and ignore file consulted (absolute, sorted): while none of them changes (their
+   * modification times), the same walk finds the same files. The run cache checks them instead of walking.
+   */
+  inputs: string[];
 }
 
 /**
@@ -80,6 +85,7 @@ export async function discoverFiles(paths: string[], opts: DiscoveryOptions): Pr
     respectGitignore: opts.respectGitignore !== false,
     found: new Map(),
     problems: [],
+    inputs: new Set(),
   };
   await Promise.all(paths.map((p) => discoverPath(path.resolve(cwd, p), ctx)));
 
@@ -93,7 +99,7 @@ export async function discoverFiles(paths: string[], opts: DiscoveryOptions): Pr
       return true;
     })
     .sort((a, b) => compare(a.path, b.path) || compare(a.message, b.message));
-  return { files, problems };
+  return { files, problems, inputs: [...ctx.inputs].sort(compare) };
 }
 
 /** Plain code unit order: locale-independent, so output is identical on every machine. */
@@ -115,6 +121,8 @@ interface WalkContext {
   /** Real path → the path we report for it. */
   found: Map<string, FoundFile>;
   problems: DiscoveryProblem[];
+  /** See `DiscoveryResult.inputs`. */
+  inputs: Set<string>;
 }
 
 function addFile(ctx: WalkContext, file: string, real: string, direct: boolean): void {
@@ -257,6 +265,7 @@ async function walkDir(dir: string, dirReal: string, parentLevels: IgnoreLevel[]
     problem(ctx, dir, describeError(error));
     return;
   }
+  ctx.inputs.add(dir);
   let levels = parentLevels;
   if (ctx.respectGitignore && entries.some((e) => e.name === '.gitignore' && !e.isDirectory())) {
     const level = await readIgnoreFile(path.join(dir, '.gitignore'), dir, ctx);
@@ -366,6 +375,9 @@ function isGitIgnored(abs: string, isDir: boolean, levels: IgnoreLevel[]): boole
 }
 
 async function readIgnoreFile(file: string, dir: string, ctx: WalkContext): Promise<IgnoreLevel | null> {
+  // Its folder too: a new ignore file changes the folder's modification time.
+  ctx.inputs.add(path.dirname(file));
+  ctx.inputs.add(file);
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -1,9 +1,10 @@
 import { chmod, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { applyNotebookEdits, decodeSource, NotebookError, SourceError, SourceFile, type ParserBackend, type PreparedSource } from '@mlops-lint/parser';
+import { applyNotebookEdits, decodeSource, isNotebookPath, NotebookError, SourceError, SourceFile, type Directives, type ParserBackend, type PreparedSource } from '@mlops-lint/parser';
 import type { Diagnostic, FileProblem } from './diagnostic.js';
 import { applyEdits } from './fixer.js';
-import { lintSource, RuleCrashError, ruleMayMatch, type ConfiguredRule, type LintOutput } from './linter.js';
+import { lintSource, RuleCrashError, type ConfiguredRule, type LintOutput } from './linter.js';
+import { rulesForText } from './prefilter.js';
 import type { Applicability, Edit, ProjectFacts } from './rule.js';
 
 export type FixMode = 'none' | 'safe' | 'unsafe';
@@ -18,6 +19,19 @@ export interface EngineOptions {
   project?: ProjectFacts | null;
   /** Skip rules whose textual triggers are absent (default true). */
   prefilter?: boolean;
+  /** Run project-scope rules' per-file visitors too (project runs; see `LintOptions.projectRules`). */
+  projectRules?: boolean;
+  /**
+   * Files larger than this many bytes are skipped with a one-line problem (default {@link DEFAULT_MAX_FILE_SIZE}):
+   * a `.py` file by its size on disk, before it is read; a notebook by the size of its code cells (its outputs do
+   * not count), and unread past {@link MAX_NOTEBOOK_FILE_SIZE}.
+   */
+  maxFileSize?: number;
+  /**
+   * Called with each parsed version of a file right after it was linted (the last call is the version whose
+   * findings are returned), before its tree is released; the worker pool takes the tree's snapshot from here.
+   */
+  onSource?: (source: SourceFile) => void;
 }
 
 export interface FileResult {
@@ -33,6 +47,8 @@ export interface FileResult {
   /** Whether the file was parsed at all (false when the pre-filter skipped it). */
   parsed: boolean;
   lines: number;
+  /** The `# noqa` directives of the parsed file (project runs apply them to findings reported after the walk). */
+  directives?: Directives;
 }
 
 const MAX_FIX_PASSES = 10;
@@ -55,6 +71,18 @@ export async function lintFile(file: { absPath: string; displayPath: string }, o
   const base: FileResult = { displayPath: file.displayPath, absPath: file.absPath, diagnostics: [], problems: [], fixed: 0, parsed: false, lines: 0 };
   let bytes: Buffer;
   try {
+    // Sized before it is read: a 2 GB file must cost a stat, not the memory to hold it.
+    const info = await stat(file.absPath);
+    if (!info.isFile()) {
+      base.problems.push(problem(file.displayPath, 'read', 'not a regular file; skipped'));
+      return base;
+    }
+    const notebook = isNotebookPath(file.absPath);
+    const limit = notebook ? MAX_NOTEBOOK_FILE_SIZE : (options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE);
+    if (info.size > limit) {
+      base.problems.push(problem(file.displayPath, 'limit', tooLarge(notebook ? 'notebook' : 'file', info.size, limit)));
+      return base;
+    }
     bytes = await readFile(file.absPath);
   } catch (error) {
     base.problems.push(problem(file.displayPath, 'read', describeFsError(error)));
@@ -90,28 +118,39 @@ export function lintText(text: string, file: { absPath: string; displayPath: str
     prepared = SourceFile.prepare(file.displayPath, text, { bom: file.bom ?? false });
   } catch (error) {
     if (error instanceof SourceError) {
-      result.problems.push(problem(file.displayPath, 'notebook', error.message));
+      result.problems.push(problem(file.displayPath, error.limit ? 'limit' : 'notebook', error.message));
       return result;
     }
     throw error;
   }
+  const maxSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  // UTF-16 length never exceeds the UTF-8 size, so only texts near the limit pay for counting bytes.
+  if (prepared.code.length > maxSize / 3) {
+    const size = Buffer.byteLength(prepared.code);
+    if (size > maxSize) {
+      result.problems.push(problem(file.displayPath, 'limit', tooLarge(prepared.kind === 'notebook' ? 'notebook code' : 'file', size, maxSize)));
+      return result;
+    }
+  }
   const all = options.rulesFor(file);
-  const rules = options.prefilter === false ? all : all.filter((r) => ruleMayMatch(r.rule, prepared.code));
+  const rules = options.prefilter === false ? [...all] : rulesForText(all, prepared.code);
   result.lines = countLines(prepared.code);
   if (rules.length === 0) return result;
   result.parsed = true;
 
   const mode = options.fix ?? 'none';
   const allowed = (a: Applicability): boolean => a === 'safe' || (a === 'unsafe' && mode === 'unsafe');
-  const eol = prepared.kind === 'python' && /\r\n/.test(text) && !/(^|[^\r])\n/.test(text) ? '\r\n' : '\n';
+  const eol = prepared.kind !== 'python' ? '\n' : !text.includes('\n') && text.includes('\r') ? '\r' : /\r\n/.test(text) && !/(^|[^\r])\n/.test(text) ? '\r\n' : '\n';
 
   let current = text;
   let currentPrepared = prepared;
   let out: LintOutput | null = null;
   for (let pass = 0; ; pass++) {
-    const source = SourceFile.fromPrepared(options.backend, currentPrepared);
+    // One version, linted once: the binding's tree can go as soon as the rules' snapshot of it exists.
+    const source = SourceFile.fromPrepared(options.backend, currentPrepared, undefined, { keepTree: false });
     try {
-      out = lintOnce(source, rules, file.displayPath, options, result);
+      out = lintOnce(source, rules, file, options, result);
+      options.onSource?.(source);
       if (!out) return result;
       if (mode === 'none') break;
       const fixes = out.diagnostics.filter((d) => d.fix && allowed(d.fix.applicability));
@@ -130,6 +169,7 @@ export function lintText(text: string, file: { absPath: string; displayPath: str
     }
   }
   result.diagnostics = out.diagnostics;
+  result.directives = out.directives;
   result.problems.push(...out.problems);
   if (current !== text) {
     result.original = text;
@@ -138,9 +178,16 @@ export function lintText(text: string, file: { absPath: string; displayPath: str
   return result;
 }
 
-function lintOnce(source: SourceFile, rules: readonly ConfiguredRule[], displayPath: string, options: EngineOptions, result: FileResult): LintOutput | null {
+function lintOnce(
+  source: SourceFile,
+  rules: readonly ConfiguredRule[],
+  file: { absPath: string; displayPath: string },
+  options: EngineOptions,
+  result: FileResult,
+): LintOutput | null {
+  const displayPath = file.displayPath;
   try {
-    return lintSource(source, rules, { filename: displayPath, project: options.project ?? null });
+    return lintSource(source, rules, { filename: displayPath, absPath: file.absPath, project: options.project ?? null, projectRules: options.projectRules ?? false });
   } catch (error) {
     if (error instanceof RuleCrashError) {
       result.problems.push({ file: displayPath, line: error.line, column: null, cell: null, kind: 'rule-crash', message: error.message });
@@ -162,13 +209,13 @@ function applyFixes(
   backend: ParserBackend,
 ): { text: string; count: number } | null {
   const chosen: Edit[][] = [];
-  const taken: Edit[] = [];
+  const taken = new TakenEdits();
   const sorted = [...fixes].sort((a, b) => (a.fix?.edits[0]?.start ?? 0) - (b.fix?.edits[0]?.start ?? 0));
   for (const d of sorted) {
     const edits = (d.fix?.edits ?? []).map((e) => (eol === '\n' ? e : { ...e, text: e.text.replace(/\r?\n/g, eol) }));
-    if (edits.some((e) => taken.some((t) => overlaps(e, t)))) continue;
+    if (edits.some((e) => taken.overlapsAny(e))) continue;
     chosen.push(edits);
-    taken.push(...edits);
+    for (const e of edits) taken.add(e);
   }
   const baseline = errorCount(source.root);
   const build = (groups: Edit[][]): string | null => {
@@ -196,15 +243,80 @@ function applyFixes(
   };
   const all = build(chosen);
   if (all !== null && parsesNoWorse(all)) return all === text ? null : { text: all, count: chosen.length };
-  // Some fix breaks the syntax: keep the ones that do not, one at a time.
+  // Some fix breaks the syntax: keep the ones that do not. Halving the rejected set finds the bad fixes in
+  // O(k log n) re-parses for k bad fixes among n, where trying them one at a time re-parsed the file n times.
   const good: Edit[][] = [];
-  for (const group of chosen) {
-    const candidate = build([...good, group]);
-    if (candidate !== null && parsesNoWorse(candidate)) good.push(group);
+  const keep = (groups: Edit[][]): void => {
+    if (groups.length === 0) return;
+    const candidate = build([...good, ...groups]);
+    if (candidate !== null && parsesNoWorse(candidate)) {
+      good.push(...groups);
+      return;
+    }
+    if (groups.length === 1) return;
+    keep(groups.slice(0, groups.length >> 1));
+    keep(groups.slice(groups.length >> 1));
+  };
+  if (chosen.length > 1) {
+    keep(chosen.slice(0, chosen.length >> 1));
+    keep(chosen.slice(chosen.length >> 1));
   }
   if (good.length === 0) return null;
   const result = build(good);
   return result === null || result === text ? null : { text: result, count: good.length };
+}
+
+/**
+ * The edits chosen so far in one fix pass, sorted by start (then end). They never overlap one another, so their
+ * ends are sorted too, and a new edit is checked against its neighbours only: thousands of fixes in one file
+ * (a long generated script) cost n log n, not n².
+ */
+class TakenEdits {
+  private readonly edits: Edit[] = [];
+
+  overlapsAny(edit: Edit): boolean {
+    // The first taken edit that ends at or after `edit` starts; every earlier one ends before it.
+    let low = 0;
+    let high = this.edits.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((this.edits[mid] as Edit).end < edit.start) low = mid + 1;
+      else high = mid;
+    }
+    for (let i = low; i < this.edits.length; i++) {
+      const taken = this.edits[i] as Edit;
+      if (taken.start > edit.end) break;
+      if (overlaps(edit, taken)) return true;
+    }
+    return false;
+  }
+
+  add(edit: Edit): void {
+    let low = 0;
+    let high = this.edits.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      const other = this.edits[mid] as Edit;
+      if (other.start < edit.start || (other.start === edit.start && other.end <= edit.end)) low = mid + 1;
+      else high = mid;
+    }
+    this.edits.splice(low, 0, edit);
+  }
+}
+
+/** The default of `max-file-size`: larger files are skipped, not linted. */
+export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
+/** Notebooks larger than this are not read at all (their outputs can be large; their code cells rarely are). */
+export const MAX_NOTEBOOK_FILE_SIZE = 256 * 1024 * 1024;
+
+function tooLarge(what: string, size: number, limit: number): string {
+  return `${what} too large (${formatSize(size)} > ${formatSize(limit)} limit); skipped`;
+}
+
+/** `50 MB`, `10.5 MB`, `2.3 KB`, `900 B` (binary units, as `max-file-size` reads them). */
+export function formatSize(bytes: number): string {
+  const [value, unit] = bytes >= 1024 * 1024 ? [bytes / (1024 * 1024), 'MB'] : bytes >= 1024 ? [bytes / 1024, 'KB'] : [bytes, 'B'];
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
 }
 
 function overlaps(a: Edit, b: Edit): boolean {

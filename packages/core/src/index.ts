@@ -10,7 +10,14 @@ export {
   type FixDescriptor,
   type Fixer,
   type LocatedEdit,
+  type NodeLocation,
+  type ProjectEdit,
   type ProjectFacts,
+  type ProjectFixDescriptor,
+  type ProjectReportDescriptor,
+  type ProjectRuleContext,
+  type ProjectSuggestionDescriptor,
+  type ProjectVisitors,
   type ReportDescriptor,
   type Rule,
   type RuleContext,
@@ -24,7 +31,46 @@ export {
 export { compareDiagnostics, type Diagnostic, type FileProblem } from './diagnostic.js';
 export { applyEdits, fixer, normalizeEdits } from './fixer.js';
 export { lintSource, ruleMayMatch, RuleCrashError, type ConfiguredRule, type LintOptions, type LintOutput } from './linter.js';
-export { describeFsError, lintFile, lintFiles, lintText, writeAtomic, type EngineOptions, type FileResult, type FixMode } from './engine.js';
+export {
+  DEFAULT_MAX_FILE_SIZE,
+  describeFsError,
+  formatSize,
+  lintFile,
+  lintFiles,
+  lintText,
+  MAX_NOTEBOOK_FILE_SIZE,
+  writeAtomic,
+  type EngineOptions,
+  type FileResult,
+  type FixMode,
+} from './engine.js';
+export { rulesForText } from './prefilter.js';
+export { defaultJobs, lintFilesWith, type RunOptions } from './workers.js';
+export { LintCache, RunCache, type CacheProbe } from './cache.js';
 export * from './config.js';
 export * from './discovery.js';
-export { compareVersions, computeProjectFacts, findProjectRoot, hasPromptFilesAt, torchMinVersionOf, trackersIn } from './project-facts.js';
+export { compareVersions, computeProjectFacts, findProjectRoot, hasPromptFilesAt, projectFactsOf, torchMinVersionOf, trackersIn } from './project-facts.js';
+export { loadProject, Project, resolveProjectRoot, type LoadProjectOptions, type ProjectFile, type ProjectProblem, type Storage } from './project/project.js';
+export { lintProject, type ProjectRunOptions, type ProjectRunResult } from './project/run.js';
+export {
+  CONDA_NAME_ALIASES,
+  manifestKindOf,
+  parseManifest,
+  pinText,
+  type Dependency,
+  type Manifest,
+  type ManifestKind,
+  type ManifestProblem,
+  type PinSyntax,
+} from './project/manifests.js';
+export { lockKindOf, parseLockFile, type LockFile, type LockKind } from './project/locks.js';
+export {
+  exactVersionOf,
+  minVersionOf,
+  normalizeName,
+  parseRequirement,
+  parseRequirementsFile,
+  type Requirement,
+  type RequirementLine,
+  type RequirementsFile,
+} from './project/requirements.js';

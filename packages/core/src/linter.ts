@@ -1,4 +1,4 @@
-import { isMaskedRange, NodeType, parseDirectives, suppresses, virtualToCell, type SourceFile, type SyntaxNode } from '@mlops-lint/parser';
+import { isMaskedRange, NodeType, parseDirectives, suppresses, virtualToCell, type Directives, type SourceFile, type SyntaxNode } from '@mlops-lint/parser';
 import type { Severity } from './config.js';
 import type { Diagnostic, FileProblem } from './diagnostic.js';
 import { compareDiagnostics } from './diagnostic.js';
@@ -13,6 +13,7 @@ import {
   type ReportDescriptor,
   type RuleContext,
   type Visitor,
+  type Visitors,
 } from './rule.js';
 
 /** A rule as configured for one run. */
@@ -20,13 +21,25 @@ export interface ConfiguredRule {
   rule: AnyRule;
   severity: Severity;
   options: readonly unknown[];
+  /**
+   * Builds the rule's visitors for one file instead of `rule.create` (a project run binds a project rule's
+   * `file` hook here, so that its per-file visitors share the run's state).
+   */
+  visitors?: (context: RuleContext) => Visitors;
 }
 
 export interface LintOptions {
   /** Path written into diagnostics. */
   filename: string;
+  /** Absolute path on disk, when known (`RuleContext.physicalFilename`). */
+  absPath?: string;
   project?: ProjectFacts | null;
   settings?: Record<string, unknown>;
+  /**
+   * Whether project-scope rules take part (their per-file visitors run): true in project runs and for hosts that
+   * opt in. Default false: a single-file run assumes no project, and project rules are skipped.
+   */
+  projectRules?: boolean;
 }
 
 export interface LintOutput {
@@ -34,6 +47,8 @@ export interface LintOutput {
   problems: FileProblem[];
   /** Offset ranges of ERROR/MISSING regions. */
   errorRanges: Array<[number, number]>;
+  /** The file's `# noqa` directives (a project run applies them to findings reported after the walk). */
+  directives: Directives;
 }
 
 /** Thrown when a rule's visitor throws: names the rule, file and line (STYLE.md §6). */
@@ -49,17 +64,8 @@ export class RuleCrashError extends Error {
   }
 }
 
-/**
- * Whether a rule's textual triggers occur in a text. Rules without triggers always run. This is the cheap
- * pre-filter that lets the engine skip parsing files no rule can match.
- */
-export function ruleMayMatch(rule: AnyRule, text: string): boolean {
-  const triggers = rule.meta.triggers;
-  if (!triggers) return true;
-  if (triggers instanceof RegExp) return triggers.test(text);
-  for (const t of triggers) if (text.includes(t)) return true;
-  return false;
-}
+/** The cheap textual pre-filter lives in `prefilter.ts`; re-exported here where callers have always found it. */
+export { ruleMayMatch } from './prefilter.js';
 
 /** Lines around a syntax error where no fix may edit. */
 const FIX_ERROR_MARGIN_LINES = 2;
@@ -80,13 +86,13 @@ export function lintSource(file: SourceFile, rules: readonly ConfiguredRule[], o
   const exit = new Map<string, Array<[number, Visitor]>>();
   const active: ConfiguredRule[] = [];
   for (const configured of rules) {
-    if (configured.rule.meta.scope !== 'file') continue;
+    if (configured.rule.meta.scope !== 'file' && !options.projectRules) continue;
     const index = active.length;
     active.push(configured);
     const context = makeContext(file, configured, options, diagnostics, errorRanges);
     let visitors;
     try {
-      visitors = configured.rule.create(context, configured.options);
+      visitors = configured.visitors ? configured.visitors(context) : configured.rule.create(context, configured.options);
     } catch (error) {
       throw new RuleCrashError(configured.rule.meta.code, options.filename, 1, error);
     }
@@ -113,7 +119,7 @@ export function lintSource(file: SourceFile, rules: readonly ConfiguredRule[], o
   };
 
   // One walk with a cursor: reading `nodeType` allocates nothing; a node object is made only when a rule listens.
-  const cursor = file.tree.walk();
+  const cursor = file.walk();
   try {
     for (;;) {
       const type = cursor.nodeType;
@@ -171,7 +177,7 @@ export function lintSource(file: SourceFile, rules: readonly ConfiguredRule[], o
     }
   }
   kept.sort(compareDiagnostics);
-  return { diagnostics: kept, problems, errorRanges };
+  return { diagnostics: kept, problems, errorRanges, directives };
 }
 
 function collectMissing(root: SyntaxNode, out: Array<[number, number]>): void {
@@ -240,11 +246,27 @@ function makeContext(
   return {
     file,
     filename: options.filename,
+    physicalFilename: options.absPath ?? options.filename,
     isNotebook: file.kind === 'notebook',
     project: options.project ?? null,
     settings: options.settings ?? {},
     resolve: (node) => file.resolve(node),
     getText: (node) => file.getText(node),
+    locate(node) {
+      const a = file.locate(node.startIndex);
+      const b = file.locate(node.endIndex);
+      const sameCell = a.cell === b.cell;
+      return {
+        file: options.filename,
+        cell: a.cell,
+        line: a.line + 1,
+        column: a.column + 1,
+        endLine: sameCell ? b.line + 1 : a.line + 1,
+        endColumn: sameCell ? b.column + 1 : a.column + 1,
+        start: node.startIndex,
+        end: node.endIndex,
+      };
+    },
     inErrorRegion: (node) => node.hasError || overlapsAny(node.startIndex, node.endIndex, errorRanges),
     report(descriptor: ReportDescriptor) {
       const range = descriptor.node ? ([descriptor.node.startIndex, descriptor.node.endIndex] as const) : descriptor.range;

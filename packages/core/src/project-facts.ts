@@ -1,75 +1,50 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Project, resolveProjectRoot } from './project/project.js';
+import { compareVersions as compareDotted } from './project/requirements.js';
 import type { ProjectFacts } from './rule.js';
 
-/** The repository root of a path: the nearest folder up with `.git` or `pyproject.toml`, else the path itself. */
+/**
+ * The repository root of a path: the folder itself when it holds `.git` or a dependency manifest
+ * (`requirements.txt`, `pyproject.toml`, `setup.py`, …), else the nearest folder up with `.git` or `pyproject.toml`,
+ * else the path's folder.
+ */
 export function findProjectRoot(start: string): string {
-  let dir = resolve(start);
-  try {
-    if (!statSync(dir).isDirectory()) dir = dirname(dir);
-  } catch {
-    dir = dirname(dir);
-  }
-  for (let d = dir; ; d = dirname(d)) {
-    if (existsSync(join(d, '.git')) || existsSync(join(d, 'pyproject.toml'))) return d;
-    if (dirname(d) === d) return dir;
-  }
+  return resolveProjectRoot(start);
 }
 
-const TORCH_REQ = /(?:^|["'\s,[])torch\s*(?:\[[^\]]*\])?\s*(===?|>=|~=|>)\s*v?(\d+(?:\.\d+)*)/gm;
 const TRACKER_IMPORT = /^[ \t]*(?:import|from)[ \t]+(mlflow|wandb|neptune|comet_ml|clearml|aim|dvclive|tensorboardX|torch\.utils\.tensorboard)\b/gm;
 
 /** Compares dotted versions numerically. */
 export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.split('.').map((x) => Number.parseInt(x, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
+  return compareDotted(a, b);
 }
 
-function manifestFiles(root: string): string[] {
+/** A project model of the root folder alone (its own files, no walk, no git): what the root's manifests say. */
+function rootOnlyProject(root: string): Project {
   let names: string[] = [];
   try {
-    names = readdirSync(root);
+    names = readdirSync(root).filter((n) => {
+      try {
+        return statSync(join(root, n)).isFile();
+      } catch {
+        return false;
+      }
+    });
   } catch {
-    return [];
+    names = [];
   }
-  return names
-    .filter((n) => /^requirements.*\.(txt|in)$/.test(n) || ['pyproject.toml', 'setup.py', 'setup.cfg', 'environment.yml', 'environment.yaml', 'Pipfile'].includes(n))
-    .map((n) => join(root, n));
+  return new Project(resolve(root), names.sort().map((n) => ({ path: n, tracked: false, symlink: false })), null);
 }
 
 /**
  * The lowest torch version every manifest at the root requires (`torch>=2.6` → "2.6"), or null when some manifest
- * names torch without such a bound or none names it. Lower bounds only: `torch<3` says nothing about the minimum.
+ * names torch without such a bound (and no lock file covering it pins torch) or none names it. Lower bounds only:
+ * `torch<3` says nothing about the minimum. Manifests are parsed as in the project model (requirements files,
+ * `pyproject.toml` PEP 621 and Poetry, `setup.cfg`, `setup.py`, `environment.yml`, `Pipfile`).
  */
 export function torchMinVersionOf(root: string): string | null {
-  let min: string | null = null;
-  let unbounded = false;
-  for (const file of manifestFiles(root)) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    const lines = text.split(/\r?\n/).filter((l) => !/^\s*#/.test(l));
-    for (const line of lines) {
-      if (!/(?:^|["'\s,[])torch\b(?![-_.\w])/.test(line)) continue;
-      TORCH_REQ.lastIndex = 0;
-      const m = TORCH_REQ.exec(line);
-      if (!m) {
-        unbounded = true;
-        continue;
-      }
-      const version = m[2] as string;
-      if (min === null || compareVersions(version, min) < 0) min = version;
-    }
-  }
-  return unbounded ? null : min;
+  return rootOnlyProject(root).torchMinVersion;
 }
 
 /** Experiment trackers imported in any of the files (a cheap textual scan; no parsing). */
@@ -106,11 +81,16 @@ export function hasPromptFilesAt(root: string): boolean {
         if (depth < 3 && !e.name.startsWith('.') && !['node_modules', 'venv', '.venv', '__pycache__', 'site-packages'].includes(e.name)) {
           if (visit(join(dir, e.name), depth + 1)) return true;
         }
-      } else if (/\.prompt(\.ya?ml)?$/.test(e.name)) return true;
+      } else if (/\.prompt(\.ya?ml|\.json)?$|\.prompty$/.test(e.name)) return true;
     }
     return false;
   };
   return visit(root, 0);
+}
+
+/** Facts from a loaded project model (a project run): prompts anywhere in its file list, torch from its root manifests. */
+export function projectFactsOf(project: Project, files: readonly string[], opts: { trackers?: boolean } = {}): ProjectFacts {
+  return project.facts(opts.trackers === false ? [] : trackersIn(files));
 }
 
 /** Facts about the repository that file-scope rules may consult. */

@@ -1,5 +1,6 @@
 import type { SourceFile, SyntaxNode } from '@mlops-lint/parser';
 import type { Severity } from './config.js';
+import type { Project } from './project/project.js';
 
 export type FixClass = 'safe' | 'unsafe' | 'suggestion' | 'none';
 export type Applicability = 'safe' | 'unsafe' | 'suggestion';
@@ -18,6 +19,11 @@ export interface LocatedEdit extends Edit {
   column: number;
   endLine: number;
   endColumn: number;
+  /**
+   * The file the edit applies to, when it is not the diagnostic's own file (a project rule's fix: ML501 reports on
+   * a model file and edits `.gitignore`). Same path convention as `Diagnostic.file`.
+   */
+  file?: string;
 }
 
 /** A fix or suggestion as it leaves the engine. */
@@ -102,10 +108,27 @@ export interface ProjectFacts {
   readonly hasPromptFiles: boolean;
 }
 
+/** Where a node is, captured during a file walk so that a project rule can report it after all files are seen. */
+export interface NodeLocation {
+  /** The file as given to the linter (`RuleContext.filename`). */
+  file: string;
+  cell: number | null;
+  /** 1-based, inside the cell for notebooks. */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** Offsets in the linted (virtual) text. */
+  start: number;
+  end: number;
+}
+
 export interface RuleContext<MessageIds extends string = string> {
   readonly file: SourceFile;
   /** Path as given to the linter (relative to the working directory when possible). */
   readonly filename: string;
+  /** The file's absolute path on disk when the host knows it, else `filename` (ESLint's `physicalFilename`). */
+  readonly physicalFilename: string;
   readonly isNotebook: boolean;
   readonly project: ProjectFacts | null;
   readonly settings: Readonly<Record<string, unknown>>;
@@ -114,15 +137,84 @@ export interface RuleContext<MessageIds extends string = string> {
   /** Whether the node lies inside (or contains) a region tree-sitter could not parse. */
   inErrorRegion(node: SyntaxNode): boolean;
   report(descriptor: ReportDescriptor<MessageIds>): void;
+  /** The location of a node, for a report a project rule makes later (`ProjectReportDescriptor.at`). */
+  locate(node: SyntaxNode): NodeLocation;
 }
 
 export type Visitor = (node: SyntaxNode) => void;
 /** Keys are tree-sitter node types; `type:exit` runs when the walk leaves the node. */
 export type Visitors = Record<string, Visitor>;
 
+/** A text edit of a project rule's fix: any project file, by UTF-16 offsets into its current text. */
+export interface ProjectEdit {
+  /** Project-relative path, forward slashes. A file that does not exist yet is created (offsets 0, 0). */
+  file: string;
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface ProjectFixDescriptor<MessageIds extends string = string> {
+  messageId: MessageIds;
+  data?: Record<string, string | number>;
+  /** Defaults to the rule's `meta.fix` when that is `safe` or `unsafe`. */
+  applicability?: 'safe' | 'unsafe';
+  edits(): ProjectEdit | ProjectEdit[] | null;
+}
+
+export interface ProjectSuggestionDescriptor<MessageIds extends string = string> {
+  messageId: MessageIds;
+  data?: Record<string, string | number>;
+  edits(): ProjectEdit | ProjectEdit[] | null;
+}
+
+/**
+ * A finding of a project-scope rule. It is located either by `at` (a node location captured during the file walk)
+ * or by `file` (project-relative) plus `range` (offsets into the file's text) or 1-based `line`/`column` (default
+ * 1:1, which is what a binary artifact gets).
+ */
+export interface ProjectReportDescriptor<MessageIds extends string = string> {
+  at?: NodeLocation;
+  file?: string;
+  range?: readonly [number, number];
+  line?: number;
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
+  messageId: MessageIds;
+  data?: Record<string, string | number>;
+  fix?: ProjectFixDescriptor<MessageIds> | null;
+  suggest?: ProjectSuggestionDescriptor<MessageIds>[];
+}
+
+/** What a project-scope rule's project hook sees. */
+export interface ProjectRuleContext<MessageIds extends string = string> {
+  /** The repository: files (git index or walk), manifests, lock files, storage. */
+  readonly project: Project;
+  readonly settings: Readonly<Record<string, unknown>>;
+  report(descriptor: ProjectReportDescriptor<MessageIds>): void;
+}
+
+/** The hooks of a project-scope rule for one project run; state shared between them lives in the closure. */
+export interface ProjectVisitors<MessageIds extends string = string> {
+  /**
+   * Visitors for each Python file or notebook linted in the run (the same walk as every other rule); reports made
+   * through this context are ordinary file findings. Called again for a file when fix passes re-lint it.
+   */
+  file?(context: RuleContext<MessageIds>): Visitors;
+  /** Runs after every file was linted. May run again after project fixes: it must only read state, not consume it. */
+  'project:exit'?(): void;
+}
+
 export interface Rule<Options extends readonly unknown[] = readonly unknown[], MessageIds extends string = string> {
   meta: RuleMeta<MessageIds>;
+  /**
+   * Per-file visitors. For a project-scope rule these run only where the host lints with project rules (a project
+   * run without `createProject`, or an editor that opts in), with `context.project` possibly null.
+   */
   create(context: RuleContext<MessageIds>, options: Options): Visitors;
+  /** Project-scope rules: the hooks of one project run (`check <dir>`, `audit`). */
+  createProject?(context: ProjectRuleContext<MessageIds>, options: Options): ProjectVisitors<MessageIds>;
 }
 
 export type AnyRule = Rule<any, string>;
@@ -139,20 +231,28 @@ export function ruleDocsUrl(name: string): string {
 export function defineRule<Options extends readonly unknown[] = readonly unknown[], MessageIds extends string = string>(rule: {
   meta: RuleMetaInput<MessageIds>;
   create(context: RuleContext<MessageIds>, options: Options): Visitors;
+  createProject?(context: ProjectRuleContext<MessageIds>, options: Options): ProjectVisitors<MessageIds>;
 }): Rule<Options, MessageIds> {
   const { meta } = rule;
   if (!/^ML\d{3}$/.test(meta.code)) throw new TypeError(`rule ${meta.name}: code "${meta.code}" is not ML + 3 digits`);
   if (!/^[a-z][a-z0-9-]*$/.test(meta.name)) throw new TypeError(`rule ${meta.code}: name "${meta.name}" is not kebab-case`);
+  if (rule.createProject && meta.scope !== 'project') throw new TypeError(`rule ${meta.code} (${meta.name}): createProject needs meta.scope "project"`);
   const defaults = (meta.defaultOptions ?? []) as unknown[];
-  return {
+  const withDefaults = (options: Options): Options => {
+    const given = (options as unknown as readonly unknown[] | undefined) ?? [];
+    const merged = defaults.map((d, i) => mergeOption(d, given[i]));
+    const extra = given.slice(defaults.length);
+    return [...merged, ...extra] as unknown as Options;
+  };
+  const defined: Rule<Options, MessageIds> = {
     meta: { ...meta, docs: { description: meta.docs.description, url: meta.docs.url ?? ruleDocsUrl(meta.name) } },
     create(context, options) {
-      const given = (options as unknown as readonly unknown[] | undefined) ?? [];
-      const merged = defaults.map((d, i) => mergeOption(d, given[i]));
-      const extra = given.slice(defaults.length);
-      return rule.create(context, [...merged, ...extra] as unknown as Options);
+      return rule.create(context, withDefaults(options));
     },
   };
+  const createProject = rule.createProject;
+  if (createProject) defined.createProject = (context, options) => createProject(context, withDefaults(options));
+  return defined;
 }
 
 function mergeOption(base: unknown, override: unknown): unknown {

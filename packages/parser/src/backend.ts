@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import type { BackendName, ParserBackend, Tree } from './types.js';
+import { parseLimitProblem } from './limits.js';
+import { SourceError } from './source-file.js';
+import type { BackendName, InputEdit, ParserBackend, Tree } from './types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -23,7 +25,14 @@ function loadNative(): ParserBackend {
   return {
     name: 'native',
     parse(text) {
+      checkParsable(text);
       return parser.parse(text);
+    },
+    parseIncremental(text, oldTree, edits) {
+      checkParsable(text);
+      // The binding doubles indices and columns into UTF-16 byte offsets itself.
+      for (const edit of edits) (oldTree as EditableTree).edit(edit);
+      return parser.parse(text, oldTree);
     },
     release() {
       // Freed by the garbage collector when the event loop turns.
@@ -41,7 +50,16 @@ async function loadWasm(): Promise<ParserBackend> {
   return {
     name: 'wasm',
     parse(text) {
+      checkParsable(text);
       const tree = parser.parse(text);
+      if (!tree) throw new Error('web-tree-sitter returned no tree');
+      return tree as unknown as Tree;
+    },
+    parseIncremental(text, oldTree, edits) {
+      checkParsable(text);
+      // Like the native binding, web-tree-sitter takes UTF-16 indices and columns for a JS string.
+      for (const edit of edits) (oldTree as EditableTree).edit(edit);
+      const tree = parser.parse(text, oldTree as unknown as Parameters<typeof parser.parse>[1]);
       if (!tree) throw new Error('web-tree-sitter returned no tree');
       return tree as unknown as Tree;
     },
@@ -50,6 +68,18 @@ async function loadWasm(): Promise<ParserBackend> {
     },
   };
 }
+
+/**
+ * Refuses text that would crash tree-sitter-python's scanner (an abort of the whole process with the native addon):
+ * `SourceFile.prepare` already refuses it with the same error; this covers callers that parse directly.
+ */
+function checkParsable(text: string): void {
+  const problem = parseLimitProblem(text);
+  if (problem !== null) throw new SourceError(problem, true);
+}
+
+/** Both bindings' trees have `edit`; the shared `Tree` type leaves it out because only `parseIncremental` calls it. */
+type EditableTree = Tree & { edit(edit: InputEdit): void };
 
 const cache = new Map<BackendName, Promise<ParserBackend>>();
 

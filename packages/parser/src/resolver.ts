@@ -1,4 +1,5 @@
 import { NodeType } from './node-types.js';
+import { SnapshotNode, type TreeSnapshot } from './snapshot.js';
 import type { SyntaxNode } from './types.js';
 
 /**
@@ -17,10 +18,16 @@ export const MODULE_ALIASES: Readonly<Record<string, string>> = {
   'lightning.fabric.utilities.seed': 'lightning.pytorch',
 };
 
+/** The first dotted segment of every alias: most names start with none of them and are returned at once. */
+const ALIAS_HEADS = new Set(Object.keys(MODULE_ALIASES).map((a) => a.split('.')[0] as string));
+const ALIAS_KEYS = Object.keys(MODULE_ALIASES);
+
 /** Rewrites a qualified name whose module is a drop-in alias to the canonical module. */
 export function canonicalName(name: string): string {
+  const dot = name.indexOf('.');
+  if (!ALIAS_HEADS.has(dot === -1 ? name : name.slice(0, dot))) return name;
   let best = '';
-  for (const alias of Object.keys(MODULE_ALIASES)) {
+  for (const alias of ALIAS_KEYS) {
     if ((name === alias || name.startsWith(`${alias}.`)) && alias.length > best.length) best = alias;
   }
   return best ? (MODULE_ALIASES[best] as string) + name.slice(best.length) : name;
@@ -34,6 +41,16 @@ type Binding =
 interface Scope {
   node: SyntaxNode;
   bindings: Map<string, Binding[]>;
+  /** This scope and the scopes it sees, innermost first (filled on first lookup). */
+  chain?: Scope[];
+}
+
+/** Where a function's (or lambda's) body and parameters are, read once per function. */
+interface FunctionRanges {
+  bodyStart: number;
+  bodyEnd: number;
+  paramsStart: number;
+  paramsEnd: number;
 }
 
 const SCOPE_TYPES = new Set<string>([NodeType.FunctionDefinition, NodeType.Lambda]);
@@ -50,15 +67,28 @@ const MAX_DEPTH = 24;
  * resolves to itself (builtins, or names from notebook cells the parser masked).
  */
 export class ImportResolver {
-  private readonly scopes = new Map<string, Scope>();
+  private readonly scopes = new Map<string | number, Scope>();
   private readonly cache = new Map<string, string | null>();
+  /** Snapshot nodes are one object per node: their results are kept by node, without building a key. */
+  private readonly nodeCache = new Map<SyntaxNode, string | null>();
+  private readonly functionRanges = new Map<SyntaxNode | string, FunctionRanges>();
+  private readonly stableNodes: boolean;
 
-  constructor(private readonly root: SyntaxNode) {}
+  constructor(private readonly root: SyntaxNode) {
+    this.stableNodes = root instanceof SnapshotNode;
+  }
 
   /** The qualified name of a call's callee, or of an attribute/identifier expression. */
   resolve(node: SyntaxNode): string | null {
     const target = node.type === NodeType.Call ? node.childForFieldName('function') : node;
     if (!target) return null;
+    if (this.stableNodes && target instanceof SnapshotNode) {
+      const hit = this.nodeCache.get(target);
+      if (hit !== undefined) return hit;
+      const result = this.qualify(target, 0);
+      this.nodeCache.set(target, result);
+      return result;
+    }
     const key = `${target.startIndex}:${target.endIndex}:${target.type}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
@@ -125,29 +155,96 @@ export class ImportResolver {
     }
   }
 
+  /** Per snapshot node: the index of its nearest function or lambda ancestor (-1: none; -2: not computed yet). */
+  private scopeAncestors: Int32Array | null = null;
+
+  /** The nearest function or lambda strictly above a snapshot node, by index (-1 when none), memoised. */
+  private scopeAncestor(snapshot: TreeSnapshot, index: number): number {
+    let memo = this.scopeAncestors;
+    if (!memo || memo.length !== snapshot.size) {
+      memo = new Int32Array(snapshot.size).fill(-2);
+      this.scopeAncestors = memo;
+    }
+    const cached = memo[index] as number;
+    if (cached !== -2) return cached;
+    // Climb to the first ancestor whose answer is known or that is a scope, then fill the path on the way back.
+    const path: number[] = [];
+    let result = -1;
+    for (let i = index; ; ) {
+      const p = snapshot.parents[i] as number;
+      if (p < 0) break;
+      if (SCOPE_TYPES.has(snapshot.typeName(p))) {
+        result = p;
+        break;
+      }
+      const known = memo[p] as number;
+      if (known !== -2) {
+        result = known;
+        break;
+      }
+      path.push(p);
+      i = p;
+    }
+    memo[index] = result;
+    for (const i of path) memo[i] = result;
+    return result;
+  }
+
   private innermost(node: SyntaxNode): Scope {
+    const start = node.startIndex;
+    const end = node.endIndex;
+    if (node instanceof SnapshotNode && this.stableNodes) {
+      const snapshot = node.snapshot;
+      for (let p = this.scopeAncestor(snapshot, node.index); p >= 0; p = this.scopeAncestor(snapshot, p)) {
+        const fn = snapshot.node(p);
+        const r = this.rangesOf(fn);
+        const inBody = r.bodyStart <= start && end <= r.bodyEnd;
+        const inParams = r.paramsStart <= start && end <= r.paramsEnd;
+        if (inBody || (inParams && node.parent?.type !== NodeType.DefaultParameter)) return this.scopeOf(fn);
+      }
+      return this.moduleScope();
+    }
     for (let p: SyntaxNode | null = node.parent; p; p = p.parent) {
       if (SCOPE_TYPES.has(p.type)) {
         // A default value or decorator is evaluated in the enclosing scope, not the function's.
-        const body = p.childForFieldName('body');
-        const params = p.childForFieldName('parameters');
-        const inBody = body && body.startIndex <= node.startIndex && node.endIndex <= body.endIndex;
-        const inParams = params && params.startIndex <= node.startIndex && node.endIndex <= params.endIndex;
+        const r = this.rangesOf(p);
+        const inBody = r.bodyStart <= start && end <= r.bodyEnd;
+        const inParams = r.paramsStart <= start && end <= r.paramsEnd;
         if (inBody || (inParams && node.parent?.type !== NodeType.DefaultParameter)) return this.scopeOf(p);
       }
     }
     return this.moduleScope();
   }
 
+  /** A function's body and parameter ranges (empty ranges that hold nothing when a part is missing). */
+  private rangesOf(fn: SyntaxNode): FunctionRanges {
+    const key = this.stableNodes ? fn : `${fn.startIndex}:${fn.endIndex}:${fn.type}`;
+    let r = this.functionRanges.get(key);
+    if (!r) {
+      const body = fn.childForFieldName('body');
+      const params = fn.childForFieldName('parameters');
+      r = {
+        bodyStart: body ? body.startIndex : 1,
+        bodyEnd: body ? body.endIndex : 0,
+        paramsStart: params ? params.startIndex : 1,
+        paramsEnd: params ? params.endIndex : 0,
+      };
+      this.functionRanges.set(key, r);
+    }
+    return r;
+  }
+
   private scopeChain(node: SyntaxNode): Scope[] {
+    const first = this.innermost(node);
+    if (first.chain) return first.chain;
     const chain: Scope[] = [];
-    let current: SyntaxNode | null = node;
+    let scope = first;
     for (;;) {
-      const scope: Scope = current ? this.innermost(current) : this.moduleScope();
       chain.push(scope);
       if (scope.node === this.root || scope.node.type === NodeType.Module) break;
-      current = scope.node;
+      scope = this.innermost(scope.node);
     }
+    first.chain = chain;
     return chain;
   }
 
@@ -155,12 +252,16 @@ export class ImportResolver {
     return this.scopeOf(this.root);
   }
 
+  private moduleScopeCache: Scope | null = null;
+
   private scopeOf(node: SyntaxNode): Scope {
-    const key = `${node.startIndex}:${node.endIndex}:${node.type}`;
+    if (node === this.root && this.moduleScopeCache) return this.moduleScopeCache;
+    const key = this.stableNodes && node instanceof SnapshotNode ? node.index : `${node.startIndex}:${node.endIndex}:${node.type}`;
     let scope = this.scopes.get(key);
     if (!scope) {
       scope = { node, bindings: new Map() };
       this.scopes.set(key, scope);
+      if (node === this.root) this.moduleScopeCache = scope;
       if (node.type === NodeType.Module) collectBlock(node, scope);
       else {
         collectParameters(node.childForFieldName('parameters'), scope);
@@ -306,14 +407,17 @@ function isAliasable(node: SyntaxNode): boolean {
   );
 }
 
+/** Binds the names of an assignment or loop target. Iterative, in source order: `((((a, b))))` can nest deep. */
 function bindTargets(target: SyntaxNode | null, scope: Scope, at: number): void {
-  if (!target) return;
-  if (target.type === NodeType.Identifier) {
-    bind(scope, target.text, { kind: 'local', at });
-    return;
-  }
-  if (target.type === 'pattern_list' || target.type === 'tuple_pattern' || target.type === 'list_pattern' || target.type === NodeType.Tuple || target.type === NodeType.List) {
-    for (const child of target.namedChildren) bindTargets(child, scope, at);
+  const stack: SyntaxNode[] = target ? [target] : [];
+  while (stack.length > 0) {
+    const node = stack.pop() as SyntaxNode;
+    if (node.type === NodeType.Identifier) {
+      bind(scope, node.text, { kind: 'local', at });
+    } else if (node.type === 'pattern_list' || node.type === 'tuple_pattern' || node.type === 'list_pattern' || node.type === NodeType.Tuple || node.type === NodeType.List) {
+      const children = node.namedChildren;
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as SyntaxNode);
+    }
   }
 }
 

@@ -50,6 +50,19 @@ export interface TreeCursor {
   delete?(): void;
 }
 
+/**
+ * A change of a parsed text, for incremental re-parsing. Indices and point columns are UTF-16 code units, which is
+ * what both bindings take when they parse a JS string; rows count `\n` only, as tree-sitter's lexer does.
+ */
+export interface InputEdit {
+  startIndex: number;
+  oldEndIndex: number;
+  newEndIndex: number;
+  startPosition: Point;
+  oldEndPosition: Point;
+  newEndPosition: Point;
+}
+
 export interface Tree {
   readonly rootNode: SyntaxNode;
   walk(): TreeCursor;
@@ -63,6 +76,12 @@ export type BackendName = 'native' | 'wasm';
 export interface ParserBackend {
   readonly name: BackendName;
   parse(text: string): Tree;
+  /**
+   * Parses `text` reusing `oldTree`, an earlier version's tree: `edits` say, in order, how that version's text
+   * became `text`. `oldTree` is edited in place, so it no longer matches its own text afterwards; release it
+   * when done. The result is the tree `parse(text)` gives.
+   */
+  parseIncremental?(text: string, oldTree: Tree, edits: readonly InputEdit[]): Tree;
   /** Releases a tree when the caller is done with it. */
   release(tree: Tree): void;
 }

@@ -5,7 +5,6 @@ import {
   computeProjectFacts,
   discoverFiles,
   findProjectRoot,
-  lintFiles,
   loadConfig,
   resolveSelection,
   type ConfiguredRule,
@@ -22,6 +21,8 @@ import { computeIdentities, fingerprintsOf } from '../fingerprint.js';
 import { formatters } from '../formatters/index.js';
 import { summarize } from '../formatters/summary.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from '../io.js';
+import { lintTargets } from '../project-run.js';
+import { createRunner } from '../run-options.js';
 import { inShard, parseShard } from '../shard.js';
 import { VERSION } from '../version.js';
 
@@ -67,27 +68,6 @@ export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): P
     loaded.file ?? 'configuration',
   );
 
-  const discovery = await discoverFiles(targets, {
-    cwd,
-    root: loaded.root,
-    ...(loaded.config.exclude ? { exclude: loaded.config.exclude } : {}),
-    ...(loaded.config.extendExclude ? { extendExclude: loaded.config.extendExclude } : {}),
-    respectGitignore: loaded.config.respectGitignore ?? true,
-  });
-  const discoveryProblems: FileProblem[] = discovery.problems.map((p) => ({
-    file: displayPath(cwd, p.path),
-    line: null,
-    column: null,
-    cell: null,
-    kind: 'discovery',
-    message: p.message,
-  }));
-
-  const backend = await loadBackend();
-  const projectRoot = findProjectRoot(resolve(cwd, targets[0] as string));
-  const wantsTrackers = rules.some((r) => r.meta.code === 'ML301');
-  const project = computeProjectFacts(projectRoot, discovery.files, { trackers: wantsTrackers });
-
   const cacheByKey = new Map<string, ConfiguredRule[]>();
   const rulesFor = ({ absPath }: { absPath: string }): ConfiguredRule[] => {
     const rel = displayPath(loaded.root, absPath);
@@ -104,14 +84,64 @@ export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): P
     return configured;
   };
 
-  // Project facts above see every file, so a shard's findings are exactly its files' findings in a full run.
-  const files = shard ? discovery.files.filter((f) => inShard(displayPath(loaded.root, f), shard)) : discovery.files;
-  const results: FileResult[] = await lintFiles(
-    files.map((absPath) => ({ absPath, displayPath: displayPath(cwd, absPath) })),
-    { backend, rulesFor, fix: fixMode, write, project },
-  );
+  const runner = await createRunner(flags, cwd, loaded.root, loaded.file ?? null);
+  // The run cache: the same command over unchanged files, configuration and project gives the same output.
+  const memoKey = fixMode === 'none' ? runner.memoKey({ cwd, targets: targets.map((t) => resolve(cwd, t)), select: flags.select ?? null, ignore: flags.ignore ?? null, extendSelect: flags['extend-select'] ?? null, shard: flags.shard ?? null }) : null;
+  const fresh = async () => {
+  const discovery = await discoverFiles(targets, {
+    cwd,
+    root: loaded.root,
+    ...(loaded.config.exclude ? { exclude: loaded.config.exclude } : {}),
+    ...(loaded.config.extendExclude ? { extendExclude: loaded.config.extendExclude } : {}),
+    respectGitignore: loaded.config.respectGitignore ?? true,
+  });
+  // Stat the walk's inputs before linting reads them, so that a change during the run invalidates the run cache.
+  const inputStats = runner.runCache ? await runner.statInputs([...discovery.inputs, ...discovery.files, ...runner.configInputs]) : [];
+  const discoveryProblems: FileProblem[] = discovery.problems.map((p) => ({
+    file: displayPath(cwd, p.path),
+    line: null,
+    column: null,
+    cell: null,
+    kind: 'discovery',
+    message: p.message,
+  }));
 
-  const problems = [...discoveryProblems, ...results.flatMap((r) => r.problems)];
+  const backend = await loadBackend();
+  const projectRoot = findProjectRoot(resolve(cwd, targets[0] as string));
+  const wantsTrackers = rules.some((r) => r.meta.code === 'ML301');
+  const project = computeProjectFacts(projectRoot, discovery.files, { trackers: wantsTrackers });
+
+  // Project facts above see every file, so a shard's findings are exactly its files' findings in a full run.
+  // A directory argument makes this a project run, where project-scope rules take part (project-run.ts).
+  const run = await lintTargets({
+    cwd,
+    targets,
+    files: discovery.files,
+    backend,
+    rulesFor,
+    fix: fixMode,
+    write,
+    facts: project,
+    displayPath: (abs) => displayPath(cwd, abs),
+    ...(shard ? { inShard: (abs: string) => inShard(displayPath(loaded.root, abs), shard) } : {}),
+    // `max-file-size` reaches the engine through the runner, whichever path (project run or not) calls it.
+    runner: (list, options) => runner.lint(list, loaded.config.maxFileSize !== undefined ? { ...options, maxFileSize: loaded.config.maxFileSize } : options),
+  });
+  return { discoveryProblems, results: run.results, runProblems: run.problems, project: run.project, inputs: discovery.inputs, files: discovery.files, inputStats };
+  };
+  const memo = memoKey !== null ? await runner.recall(memoKey) : null;
+  let discoveryProblems: FileProblem[];
+  let results: FileResult[];
+  let runProblems: FileProblem[];
+  if (memo) ({ discoveryProblems, results, runProblems } = memo);
+  else {
+    const out = await fresh();
+    ({ discoveryProblems, results, runProblems } = out);
+    if (memoKey !== null) await runner.remember(memoKey, out);
+  }
+  await runner.finish();
+
+  const problems = [...discoveryProblems, ...runProblems, ...results.flatMap((r) => r.problems)];
   for (const p of problems) io.stderr(`${problemLine(p)}\n`);
 
   if (flags.diff) {

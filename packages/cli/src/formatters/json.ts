@@ -5,7 +5,8 @@ import { allDiagnostics, summarize } from './summary.js';
 function fixJson(fix: Fix): { message: string; edits: unknown[] } {
   return {
     message: fix.message,
-    edits: fix.edits.map((e) => ({ line: e.line, column: e.column, endLine: e.endLine, endColumn: e.endColumn, text: e.text })),
+    // `file` only on an edit of another file than the finding's (a project rule's fix, e.g. ML501 → .gitignore).
+    edits: fix.edits.map((e) => ({ ...(e.file !== undefined ? { file: e.file } : {}), line: e.line, column: e.column, endLine: e.endLine, endColumn: e.endColumn, text: e.text })),
   };
 }
 

@@ -19,7 +19,7 @@ function attr(text: string): string {
 }
 
 /** Problems that mean the file was not linted at all. */
-const NOT_LINTED = new Set<FileProblem['kind']>(['read', 'decode', 'notebook', 'discovery']);
+const NOT_LINTED = new Set<FileProblem['kind']>(['read', 'decode', 'notebook', 'limit', 'discovery']);
 
 function failure(d: Diagnostic): string {
   const where = locationOf(d);

@@ -27,7 +27,11 @@ export default defineRule<[], MessageIds>({
     scope: 'file',
     fix: 'none',
     docs: { description: 'Model evaluated with accuracy alone' },
-    triggers: /acc|error_rate/i,
+    // Only an accuracy metric is ever reported: a name whose words (split at `_`, digits and camel case, then
+    // lower-cased, as `metricKind` reads it) include `acc`, `accs`, `accuracy` or `accuracies`, or fastai's
+    // `error_rate`. Such a word is written `acc`/`Acc` followed by `s`, `u`, a capital, a digit or no letter, or
+    // in capitals; `accelerate`, `access` and `accumulator`-style names do not qualify.
+    triggers: /[aA]cc(?![a-rtv-z])|ACC|error_rate/,
     messages: {
       accuracyOnly:
         'Only accuracy is reported ({{metric}}): on imbalanced classes it hides poor per-class performance; also report precision/recall/F1, ROC AUC or a confusion matrix',

@@ -28,7 +28,8 @@ export default defineRule<[], MessageIds>({
     scope: 'file',
     fix: 'safe',
     docs: { description: 'A development server with the debugger or auto-reload switched on in code' },
-    triggers: ['debug', 'reload', 'DEBUG', 'use_debugger'],
+    // Every finding is a `debug`/`reload`/`use_debugger` keyword or a `debug`/`DEBUG` attribute or key.
+    triggers: ['debug', 'reload', 'DEBUG'],
     messages: {
       debugServer:
         '`{{call}}` starts the development server with `{{arg}}=True`: the interactive debugger lets anyone who reaches the port run code, and errors show tracebacks',
@@ -39,6 +40,8 @@ export default defineRule<[], MessageIds>({
   },
   create(context): Visitors {
     if (TEST_FILE.test(context.filename)) return {};
+    // Every finding switches something on with a `True` literal (written there, or assigned once to a name).
+    if (!context.file.text.includes('True')) return {};
     const webImports = WEB_MODULES.some((m) => context.file.resolver.importsModule(m));
 
     return {
@@ -81,11 +84,12 @@ export default defineRule<[], MessageIds>({
       assignment(node) {
         const left = node.childForFieldName('left');
         const right = node.childForFieldName('right');
-        if (!left || !right || !switchedOn(right)) return;
+        // The target's shape first: `switchedOn` may scan the whole scope for a name's assignments.
+        if (!left || !right) return;
         // `app.debug = True`
         if (left.type === NodeType.Attribute && left.childForFieldName('attribute')?.text === 'debug') {
           const app = left.childForFieldName('object');
-          if (!app || !isWebApp(app) || isRuntimeChoice(node)) return;
+          if (!app || !switchedOn(right) || !isWebApp(app) || isRuntimeChoice(node)) return;
           report(node, right, 'debugConfig', { target: `${shortName(app)}.debug = True` }, `${shortName(app)}.debug`);
           return;
         }
@@ -94,7 +98,7 @@ export default defineRule<[], MessageIds>({
           const config = left.childForFieldName('value');
           if (config?.type !== NodeType.Attribute || config.childForFieldName('attribute')?.text !== 'config') return;
           const app = config.childForFieldName('object');
-          if (!app || !isWebApp(app) || isRuntimeChoice(node)) return;
+          if (!app || !switchedOn(right) || !isWebApp(app) || isRuntimeChoice(node)) return;
           report(node, right, 'debugConfig', { target: `${shortName(app)}.config["DEBUG"] = True` }, `${shortName(app)}.config["DEBUG"]`);
         }
       },

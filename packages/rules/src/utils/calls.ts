@@ -48,6 +48,123 @@ function walkScope(scope: SyntaxNode, visit: (node: SyntaxNode) => void): void {
   }
 }
 
+/**
+ * How one scope binds its names, from one walk of the scope: every lookup of any name in it reads this index, so
+ * that asking about each of the 10,000 calls of a long function costs one walk, not 10,000.
+ */
+interface ScopeIndex {
+  /** Right-hand sides of plain `name = value` assignments, in source order. */
+  values: Map<string, SyntaxNode[]>;
+  /** Names bound or changed some other way (loop targets, unpacking, imports, `global`, in-place mutation…). */
+  other: Set<string>;
+  /** A `from m import *` in the scope: any name may be bound by it. */
+  wildcard: boolean;
+  /** The scope's `with` items, in source order. */
+  withItems: SyntaxNode[];
+}
+
+/** Scope indexes per tree (the binding's tree, or the parser's JavaScript snapshot of it), then per scope. */
+const scopeIndexes = new WeakMap<object, Map<string, ScopeIndex>>();
+
+/** The object that owns a node's tree, stable for the tree's lifetime on every backend; null when unknown. */
+function treeOwner(node: SyntaxNode): object | null {
+  const n = node as SyntaxNode & { snapshot?: unknown; tree?: unknown };
+  const owner = n.snapshot ?? n.tree;
+  return typeof owner === 'object' && owner !== null ? owner : null;
+}
+
+function scopeIndex(scope: SyntaxNode): ScopeIndex {
+  const owner = treeOwner(scope);
+  const key = `${scope.startIndex}:${scope.endIndex}:${scope.type}`;
+  let byScope = owner ? scopeIndexes.get(owner) : undefined;
+  const cached = byScope?.get(key);
+  if (cached) return cached;
+  const index = buildScopeIndex(scope);
+  if (owner) {
+    if (!byScope) scopeIndexes.set(owner, (byScope = new Map()));
+    byScope.set(key, index);
+  }
+  return index;
+}
+
+function buildScopeIndex(scope: SyntaxNode): ScopeIndex {
+  const index: ScopeIndex = { values: new Map(), other: new Set(), wildcard: false, withItems: [] };
+  const other = (name: string | undefined): void => {
+    if (name !== undefined) index.other.add(name);
+  };
+  const otherTargets = (target: SyntaxNode | null): void => {
+    for (const name of boundNames(target)) index.other.add(name);
+  };
+  walkScope(scope, (node) => {
+    switch (node.type) {
+      case NodeType.Assignment: {
+        const left = node.childForFieldName('left');
+        if (left?.type === NodeType.Identifier) {
+          let value = node.childForFieldName('right');
+          // `a = b = {…}`: the value is the innermost right-hand side.
+          while (value?.type === NodeType.Assignment) value = value.childForFieldName('right');
+          if (value) {
+            const list = index.values.get(left.text);
+            if (list) list.push(value);
+            else index.values.set(left.text, [value]);
+          } else other(left.text);
+        } else if (left?.type === NodeType.Subscript) {
+          other(left.childForFieldName('value')?.text);
+        } else if (left) otherTargets(left);
+        return;
+      }
+      case NodeType.AugmentedAssignment: {
+        const left = node.childForFieldName('left');
+        other(left?.text);
+        if (left?.type === NodeType.Subscript) other(left.childForFieldName('value')?.text);
+        return;
+      }
+      case NodeType.ForStatement:
+      case 'for_in_clause':
+        otherTargets(node.childForFieldName('left'));
+        return;
+      case 'as_pattern_target':
+        otherTargets(node);
+        return;
+      case 'named_expression':
+        otherTargets(node.childForFieldName('name'));
+        return;
+      case NodeType.GlobalStatement:
+      case 'nonlocal_statement':
+        for (const c of node.namedChildren) other(c.text);
+        return;
+      case NodeType.ImportStatement:
+      case NodeType.ImportFromStatement:
+        if (importBindings(node, index.other)) index.wildcard = true;
+        return;
+      case 'delete_statement':
+        for (const c of node.descendantsOfType(NodeType.Identifier)) other(c.text);
+        return;
+      case NodeType.WithItem:
+        index.withItems.push(node);
+        return;
+      case NodeType.Call: {
+        const fn = node.childForFieldName('function');
+        if (fn?.type === NodeType.Attribute && MUTATING_METHODS.has(fn.childForFieldName('attribute')?.text ?? '')) {
+          other(fn.childForFieldName('object')?.text);
+        }
+        return;
+      }
+      case NodeType.Identifier:
+        // The name of a nested def/class is a binding too (walkScope hands it over).
+        if (node.parent?.type === NodeType.FunctionDefinition || node.parent?.type === NodeType.ClassDefinition) {
+          if (node.parent.childForFieldName('name')?.startIndex === node.startIndex) other(node.text);
+        }
+        return;
+      default:
+        return;
+    }
+  });
+  for (const list of index.values.values()) list.sort((a, b) => a.startIndex - b.startIndex);
+  index.withItems.sort((a, b) => a.startIndex - b.startIndex);
+  return index;
+}
+
 /** Whether a name is a parameter of a function scope. */
 function isParameter(scope: SyntaxNode, name: string): boolean {
   const params = scope.childForFieldName('parameters');
@@ -96,79 +213,25 @@ type ScanResult = { kind: 'values'; values: SyntaxNode[] } | { kind: 'unbound' }
 
 function scanScope(scope: SyntaxNode, name: string): ScanResult {
   if (scope.type !== NodeType.Module && isParameter(scope, name)) return { kind: 'unknown' };
-  const values: SyntaxNode[] = [];
-  let other = false;
-  walkScope(scope, (node) => {
-    switch (node.type) {
-      case NodeType.Assignment: {
-        const left = node.childForFieldName('left');
-        if (left?.type === NodeType.Identifier && left.text === name) {
-          let value = node.childForFieldName('right');
-          // `a = b = {…}`: the value is the innermost right-hand side.
-          while (value?.type === NodeType.Assignment) value = value.childForFieldName('right');
-          if (value) values.push(value);
-          else other = true;
-        } else if (left && left.type !== NodeType.Identifier && bindsName(left, name)) other = true;
-        else if (left?.type === NodeType.Subscript && left.childForFieldName('value')?.text === name) other = true;
-        return;
-      }
-      case NodeType.AugmentedAssignment: {
-        const left = node.childForFieldName('left');
-        if (left?.text === name || (left?.type === NodeType.Subscript && left.childForFieldName('value')?.text === name)) other = true;
-        return;
-      }
-      case NodeType.ForStatement:
-      case 'for_in_clause':
-        if (bindsName(node.childForFieldName('left'), name)) other = true;
-        return;
-      case 'as_pattern_target':
-      case 'named_expression':
-        if (bindsName(node.type === 'named_expression' ? node.childForFieldName('name') : node, name)) other = true;
-        return;
-      case NodeType.GlobalStatement:
-      case 'nonlocal_statement':
-        if (node.namedChildren.some((c) => c.text === name)) other = true;
-        return;
-      case NodeType.ImportStatement:
-      case NodeType.ImportFromStatement:
-        if (importBinds(node, name)) other = true;
-        return;
-      case 'delete_statement':
-        if (node.descendantsOfType(NodeType.Identifier).some((c) => c.text === name)) other = true;
-        return;
-      case NodeType.Call: {
-        const fn = node.childForFieldName('function');
-        if (fn?.type === NodeType.Attribute && fn.childForFieldName('object')?.text === name) {
-          const method = fn.childForFieldName('attribute')?.text ?? '';
-          if (MUTATING_METHODS.has(method)) other = true;
-        }
-        return;
-      }
-      case NodeType.Identifier:
-        // The name of a nested def/class is a binding too (walkScope hands it over).
-        if (node.text === name && (node.parent?.type === NodeType.FunctionDefinition || node.parent?.type === NodeType.ClassDefinition)) {
-          if (node.parent.childForFieldName('name')?.startIndex === node.startIndex) other = true;
-        }
-        return;
-      default:
-        return;
-    }
-  });
-  if (other) return { kind: 'unknown' };
-  if (values.length > 0) return { kind: 'values', values: values.sort((a, b) => a.startIndex - b.startIndex) };
-  return { kind: 'unbound' };
+  const index = scopeIndex(scope);
+  if (index.wildcard || index.other.has(name)) return { kind: 'unknown' };
+  const values = index.values.get(name);
+  return values ? { kind: 'values', values: [...values] } : { kind: 'unbound' };
 }
 
-/** Whether an import statement binds a name (`import a.b` binds `a`; `import x as y` and `from m import x as y` bind `y`). */
-function importBinds(stmt: SyntaxNode, name: string): boolean {
+/**
+ * Adds the names an import statement binds to `out` (`import a.b` binds `a`; `import x as y` and
+ * `from m import x as y` bind `y`); true for `from m import *`, which may bind any name.
+ */
+function importBindings(stmt: SyntaxNode, out: Set<string>): boolean {
   const moduleName = stmt.childForFieldName('module_name');
   for (const child of stmt.namedChildren) {
     if (moduleName && child.startIndex === moduleName.startIndex && child.endIndex === moduleName.endIndex) continue;
     if (child.type === NodeType.AliasedImport) {
-      if (child.childForFieldName('alias')?.text === name) return true;
+      const alias = child.childForFieldName('alias');
+      if (alias) out.add(alias.text);
     } else if (child.type === NodeType.DottedName) {
-      const bound = stmt.type === NodeType.ImportStatement ? (child.namedChildren[0]?.text ?? child.text) : child.text;
-      if (bound === name) return true;
+      out.add(stmt.type === NodeType.ImportStatement ? (child.namedChildren[0]?.text ?? child.text) : child.text);
     } else if (child.type === NodeType.WildcardImport) {
       return true;
     }
@@ -176,11 +239,16 @@ function importBinds(stmt: SyntaxNode, name: string): boolean {
   return false;
 }
 
-function bindsName(target: SyntaxNode | null, name: string): boolean {
-  if (!target) return false;
-  if (target.type === NodeType.Identifier) return target.text === name;
-  if (target.type === NodeType.Attribute || target.type === NodeType.Subscript) return false;
-  return target.namedChildren.some((c) => bindsName(c, name));
+/** The names an assignment or loop target binds; attributes and subscripts bind none. Iterative: targets nest deep. */
+function boundNames(target: SyntaxNode | null): string[] {
+  const names: string[] = [];
+  const stack: SyntaxNode[] = target ? [target] : [];
+  while (stack.length > 0) {
+    const node = stack.pop() as SyntaxNode;
+    if (node.type === NodeType.Identifier) names.push(node.text);
+    else if (node.type !== NodeType.Attribute && node.type !== NodeType.Subscript) stack.push(...node.namedChildren);
+  }
+  return names;
 }
 
 /**
@@ -198,17 +266,14 @@ export function withItemValue(name: string, at: SyntaxNode): SyntaxNode | null {
       }
     }
   }
-  let found: SyntaxNode | null = null;
-  let foundAt = -1;
-  walkScope(enclosingScope(at), (node) => {
-    if (node.type !== NodeType.WithItem || node.startIndex >= at.startIndex || node.startIndex < foundAt) return;
-    const value = withItemBinding(node, name);
-    if (value) {
-      found = value;
-      foundAt = node.startIndex;
-    }
-  });
-  return found;
+  const items = scopeIndex(enclosingScope(at)).withItems;
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i] as SyntaxNode;
+    if (item.startIndex >= at.startIndex) continue;
+    const value = withItemBinding(item, name);
+    if (value) return value;
+  }
+  return null;
 }
 
 function withItemBinding(item: SyntaxNode, name: string): SyntaxNode | null {
@@ -246,10 +311,18 @@ export function appendItemEdits(container: SyntaxNode, text: string, source: str
     if (s.type !== NodeType.Comment) break;
   }
   const anchorEnd = (comma ?? last).endIndex;
-  const lineStart = source.lastIndexOf('\n', last.startIndex - 1) + 1;
+  // Scanned within the item's own indentation and the container, never the rest of a (possibly huge) line.
+  let lineStart = last.startIndex;
+  while (lineStart > 0 && (source[lineStart - 1] === ' ' || source[lineStart - 1] === '\t')) lineStart--;
   const before = source.slice(lineStart, last.startIndex);
-  const newlineAfter = source.indexOf('\n', anchorEnd);
-  const ownLine = /^[ \t]*$/.test(before) && newlineAfter !== -1 && newlineAfter < close.startIndex;
+  let newlineAfter = -1;
+  for (let i = anchorEnd; i < close.startIndex; i++) {
+    if (source[i] === '\n') {
+      newlineAfter = i;
+      break;
+    }
+  }
+  const ownLine = (lineStart === 0 || source[lineStart - 1] === '\n') && newlineAfter !== -1;
   if (!ownLine) {
     return comma
       ? [{ start: comma.endIndex, end: comma.endIndex, text: ` ${text},` }]

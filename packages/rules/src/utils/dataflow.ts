@@ -307,22 +307,30 @@ function eligibleParameter(name: string, node: SyntaxNode): boolean {
   return true;
 }
 
-/** Identifiers bound by an assignment/loop target. */
+const TARGET_CONTAINERS = new Set<string>([
+  'pattern_list',
+  'tuple_pattern',
+  'list_pattern',
+  NodeType.Tuple,
+  NodeType.List,
+  NodeType.ParenthesizedExpression,
+  'as_pattern_target',
+  'list_splat_pattern',
+]);
+
+/** Identifiers bound by an assignment/loop target, in source order. Iterative: `((((a, b))))` can nest deep. */
 function targetNames(target: SyntaxNode): SyntaxNode[] {
-  if (target.type === NodeType.Identifier) return [target];
-  if (
-    target.type === 'pattern_list' ||
-    target.type === 'tuple_pattern' ||
-    target.type === 'list_pattern' ||
-    target.type === NodeType.Tuple ||
-    target.type === NodeType.List ||
-    target.type === NodeType.ParenthesizedExpression ||
-    target.type === 'as_pattern_target' ||
-    target.type === 'list_splat_pattern'
-  ) {
-    return target.namedChildren.flatMap(targetNames);
+  const out: SyntaxNode[] = [];
+  const stack: SyntaxNode[] = [target];
+  while (stack.length > 0) {
+    const node = stack.pop() as SyntaxNode;
+    if (node.type === NodeType.Identifier) out.push(node);
+    else if (TARGET_CONTAINERS.has(node.type)) {
+      const children = node.namedChildren;
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as SyntaxNode);
+    }
   }
-  return [];
+  return out;
 }
 
 /** The nearest block (or module) holding a statement: a plain assignment there holds for every later use inside it. */
@@ -344,6 +352,7 @@ export class DataFlow {
   private readonly defFlows = new Map<string, Flow>();
   private readonly returnFlows = new Map<string, Flow>();
   private readonly active = new Set<string>();
+  private readonly selfAttributes = new Map<string, Map<string, SyntaxNode[]>>();
   private depth = 0;
 
   constructor(
@@ -447,20 +456,24 @@ export class DataFlow {
 
   /** Values assigned to `self.<name>` in the methods of a class (`self.llm = ChatOpenAI(...)`). */
   selfAttributeValues(cls: SyntaxNode, name: string): SyntaxNode[] {
-    const out: SyntaxNode[] = [];
-    for (const a of cls.descendantsOfType(NodeType.Assignment)) {
-      const left = a.childForFieldName('left');
-      const right = a.childForFieldName('right');
-      if (
-        left?.type === NodeType.Attribute &&
-        left.childForFieldName('object')?.text === 'self' &&
-        left.childForFieldName('attribute')?.text === name &&
-        right
-      ) {
-        out.push(right);
+    // Every `self.<attr> = value` of the class, by attribute, read once per class (asked for each `self.x.y()` call).
+    const key = `${cls.startIndex}:${cls.endIndex}`;
+    let byName = this.selfAttributes.get(key);
+    if (!byName) {
+      byName = new Map();
+      for (const a of cls.descendantsOfType(NodeType.Assignment)) {
+        const left = a.childForFieldName('left');
+        const right = a.childForFieldName('right');
+        if (left?.type !== NodeType.Attribute || !right || left.childForFieldName('object')?.text !== 'self') continue;
+        const attr = left.childForFieldName('attribute')?.text;
+        if (attr === undefined) continue;
+        const list = byName.get(attr);
+        if (list) list.push(right);
+        else byName.set(attr, [right]);
       }
+      this.selfAttributes.set(key, byName);
     }
-    return out;
+    return [...(byName.get(name) ?? [])];
   }
 
   /** Whether the value of an expression is text, a list, or unknown (for telling string `+` from list `+`). */
@@ -744,15 +757,17 @@ export class DataFlow {
   /** Operands of a chain of `+` (`a + b + c`), in source order. */
   private plusOperands(expr: SyntaxNode): SyntaxNode[] {
     const out: SyntaxNode[] = [];
-    const visit = (n: SyntaxNode): void => {
+    // Iterative, right operand pushed first: a chain of thousands of `+` must not overflow the stack.
+    const stack: SyntaxNode[] = [expr];
+    while (stack.length > 0) {
+      const n = stack.pop() as SyntaxNode;
       if (n.type === NodeType.BinaryOperator && n.childForFieldName('operator')?.text === '+') {
         const l = n.childForFieldName('left');
         const r = n.childForFieldName('right');
-        if (l) visit(l);
-        if (r) visit(r);
+        if (r) stack.push(r);
+        if (l) stack.push(l);
       } else out.push(n);
-    };
-    visit(expr);
+    }
     return out;
   }
 
@@ -1001,6 +1016,9 @@ export class DataFlow {
     const body = node.type === NodeType.Module ? node : node.childForFieldName('body');
     if (!body) return scope;
 
+    // A pre-order walk with an explicit stack (trees nest thousands deep in generated code). A def that must be
+    // added after its value's own defs (`x = (y := 1)`) goes on the stack as a callback under that value.
+    const work: Array<SyntaxNode | (() => void)> = [];
     const visit = (n: SyntaxNode): void => {
       switch (n.type) {
         case NodeType.FunctionDefinition:
@@ -1027,30 +1045,35 @@ export class DataFlow {
             if (l) targets.push(l);
             right = right.childForFieldName('right');
           }
-          if (right) visit(right);
           const dominates = enclosingBlock(n);
-          for (const t of targets) {
-            if (t.type === NodeType.Identifier) {
-              add(t.text, { kind: right ? 'assign' : 'opaque', node: n, value: right, at: n.endIndex, dominates, element: false });
-              continue;
+          work.push(() => {
+            for (const t of targets) {
+              if (t.type === NodeType.Identifier) {
+                add(t.text, { kind: right ? 'assign' : 'opaque', node: n, value: right, at: n.endIndex, dominates, element: false });
+                continue;
+              }
+              const names = targetNames(t);
+              const elements = right && (right.type === 'expression_list' || right.type === NodeType.Tuple || right.type === NodeType.List) ? right.namedChildren : null;
+              const direct = t.namedChildren.filter((c) => c.type !== NodeType.Comment);
+              names.forEach((nameNode) => {
+                const idx = direct.findIndex((c) => key(c) === key(nameNode));
+                const value = elements && elements.length === direct.length && idx >= 0 ? (elements[idx] ?? null) : right;
+                add(nameNode.text, { kind: 'assign', node: n, value, at: n.endIndex, dominates, element: value === right });
+              });
+              // `obj.attr = …` / `d[k] = …` bind nothing.
             }
-            const names = targetNames(t);
-            const elements = right && (right.type === 'expression_list' || right.type === NodeType.Tuple || right.type === NodeType.List) ? right.namedChildren : null;
-            const direct = t.namedChildren.filter((c) => c.type !== NodeType.Comment);
-            names.forEach((nameNode) => {
-              const idx = direct.findIndex((c) => key(c) === key(nameNode));
-              const value = elements && elements.length === direct.length && idx >= 0 ? (elements[idx] ?? null) : right;
-              add(nameNode.text, { kind: 'assign', node: n, value, at: n.endIndex, dominates, element: value === right });
-            });
-            // `obj.attr = …` / `d[k] = …` bind nothing.
-          }
+          });
+          if (right) work.push(right);
           return;
         }
         case NodeType.AugmentedAssignment: {
           const left = n.childForFieldName('left');
           const right = n.childForFieldName('right');
-          if (right) visit(right);
-          if (left?.type === NodeType.Identifier) add(left.text, { kind: 'augment', node: n, value: right, at: n.endIndex, dominates: null, element: false });
+          if (left?.type === NodeType.Identifier) {
+            const name = left.text;
+            work.push(() => add(name, { kind: 'augment', node: n, value: right, at: n.endIndex, dominates: null, element: false }));
+          }
+          if (right) work.push(right);
           return;
         }
         case NodeType.ForStatement: {
@@ -1065,10 +1088,13 @@ export class DataFlow {
         case 'named_expression': {
           const name = n.childForFieldName('name');
           const value = n.childForFieldName('value');
-          if (value) visit(value);
           let stmt: SyntaxNode = n;
           while (stmt.parent && stmt.parent.type !== NodeType.Block && stmt.parent.type !== NodeType.Module) stmt = stmt.parent;
-          if (name) add(name.text, { kind: 'walrus', node: n, value, at: n.endIndex, dominates: enclosingBlock(stmt), element: false });
+          if (name) {
+            const dominates = enclosingBlock(stmt);
+            work.push(() => add(name.text, { kind: 'walrus', node: n, value, at: n.endIndex, dominates, element: false }));
+          }
+          if (value) work.push(value);
           return;
         }
         case NodeType.WithItem: {
@@ -1115,10 +1141,18 @@ export class DataFlow {
         default:
           break;
       }
-      for (const c of n.namedChildren) visit(c);
+      const children = n.namedChildren;
+      for (let i = children.length - 1; i >= 0; i--) work.push(children[i] as SyntaxNode);
     };
-    if (node.type === NodeType.Module) for (const c of body.namedChildren) visit(c);
-    else visit(body);
+    if (node.type === NodeType.Module) {
+      const children = body.namedChildren;
+      for (let i = children.length - 1; i >= 0; i--) work.push(children[i] as SyntaxNode);
+    } else work.push(body);
+    while (work.length > 0) {
+      const item = work.pop() as SyntaxNode | (() => void);
+      if (typeof item === 'function') item();
+      else visit(item);
+    }
     return scope;
   }
 }

@@ -95,28 +95,29 @@ interface FileIndex {
   definitions: Map<number, SyntaxNode>;
 }
 
-const indexes = new WeakMap<SourceFile, FileIndex>();
+const FILE_INDEX = Symbol('handlers.fileIndex');
 
 function indexOf(file: SourceFile): FileIndex {
-  let index = indexes.get(file);
-  if (index) return index;
-  index = { functions: [], calls: [], definitions: new Map() };
-  const stack: SyntaxNode[] = [file.root];
-  while (stack.length > 0) {
-    const node = stack.pop() as SyntaxNode;
-    if (node.type === NodeType.Error) continue;
-    if (node.type === NodeType.FunctionDefinition) {
-      index.functions.push(node);
-      index.definitions.set(node.startIndex, node);
-    } else if (node.type === NodeType.ClassDefinition) index.definitions.set(node.startIndex, node);
-    else if (node.type === NodeType.Call) index.calls.push(node);
-    const children = node.namedChildren;
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as SyntaxNode);
-  }
-  index.functions.sort((a, b) => a.startIndex - b.startIndex);
-  index.calls.sort((a, b) => a.startIndex - b.startIndex);
-  indexes.set(file, index);
-  return index;
+  return file.memo(FILE_INDEX, () => {
+    const index: FileIndex = { functions: [], calls: [], definitions: new Map() };
+    for (const node of parsedDescendants(file, [NodeType.FunctionDefinition, NodeType.ClassDefinition, NodeType.Call])) {
+      if (node.type === NodeType.FunctionDefinition) {
+        index.functions.push(node);
+        index.definitions.set(node.startIndex, node);
+      } else if (node.type === NodeType.ClassDefinition) index.definitions.set(node.startIndex, node);
+      else index.calls.push(node);
+    }
+    return index;
+  });
+}
+
+/** Nodes of some types in source order, leaving out those inside unparsable (ERROR) regions. */
+function parsedDescendants(file: SourceFile, types: string[]): SyntaxNode[] {
+  const root = file.root;
+  const found = root.descendantsOfType(types);
+  if (!root.hasError) return found;
+  const errors = root.descendantsOfType(NodeType.Error);
+  return found.filter((n) => !errors.some((e) => e.startIndex <= n.startIndex && n.endIndex <= e.endIndex && !(e.startIndex === n.startIndex && e.endIndex === n.endIndex && e.type === n.type)));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -634,6 +635,19 @@ function callback(fn: SyntaxNode | null, framework: string): Registration {
   return { fn, framework, kind: 'callback', routePath: null, httpMethods: [], reason: `${framework} callback` };
 }
 
+/** Methods whose call registers a route (`app.add_url_rule(…)`, aiohttp's `router.add_get(…)`, …). */
+const REGISTRATION_METHODS: ReadonlySet<string> = new Set([
+  'add_url_rule',
+  'add_api_route',
+  'add_api_websocket_route',
+  'add_route',
+  'add_get',
+  'add_post',
+  'add_put',
+  'add_patch',
+  'add_delete',
+]);
+
 function registration(context: HandlerContext, call: SyntaxNode): Registration | null {
   const callee = call.childForFieldName('function');
   if (!callee) return null;
@@ -641,7 +655,8 @@ function registration(context: HandlerContext, call: SyntaxNode): Registration |
   if (callee.type === NodeType.Attribute) {
     const object = callee.childForFieldName('object');
     const method = callee.childForFieldName('attribute')?.text ?? '';
-    if (object) {
+    if (object && (REGISTRATION_METHODS.has(method) || CALLBACK_EVENT_METHODS.has(method))) {
+      // Resolved only for the methods that register routes: most calls are none of them.
       const known = appFramework(context, object);
       const routeOk = (path: string | null): boolean => known !== null || (path !== null && path.startsWith('/'));
       const route = (path: string | null, fn: SyntaxNode | null, methods: string[], framework: string | null): Registration | null => {
@@ -722,8 +737,17 @@ function registration(context: HandlerContext, call: SyntaxNode): Registration |
 // ---------------------------------------------------------------------------------------------------------------
 // Public API
 
-/** Every request handler of the file, in source order (one entry per function, the first reason found). */
+const HANDLERS = Symbol('handlers.findHandlers');
+
+/**
+ * Every request handler of the file, in source order (one entry per function, the first reason found). Computed
+ * once per file: several rules ask (ML101, ML103, ML601, ML602).
+ */
 export function findHandlers(context: HandlerContext): Handler[] {
+  return [...context.file.memo(HANDLERS, () => computeHandlers(context))];
+}
+
+function computeHandlers(context: HandlerContext): Handler[] {
   const index = indexOf(context.file);
   const found = new Map<string, Handler>();
   const add = (h: Handler): void => {

@@ -1,0 +1,11 @@
+import { lintText, defineRule } from '@mlops-lint/core';
+import { loadBackend } from '@mlops-lint/parser';
+import { rules } from '@mlops-lint/rules';
+import { cases } from './zz-deep.mjs';
+const backend = await loadBackend(process.argv[2] ?? 'native');
+const text = cases[process.argv[3]]();
+const code = process.argv[4];
+const rule = code ? rules.find(r => r.meta.code === code) : defineRule({ meta: { code: 'ML999', name: 'noop', severity: 'info', scope: 'file', fix: 'none', docs: { description: 'x' }, messages: { a: 'a' } }, create() { return { call() {} }; } });
+const t0 = Date.now();
+const r = lintText(text, { absPath: '/x/a.py', displayPath: 'a.py' }, { backend, rulesFor: () => [{ rule, severity: 'info', options: [] }], fix: 'unsafe', prefilter: false });
+console.log(`${Date.now() - t0}ms`, r.problems.map(p=>p.message));

@@ -1,0 +1,12 @@
+import { lintText } from '@mlops-lint/core';
+import { loadBackend } from '@mlops-lint/parser';
+import { rules } from '@mlops-lint/rules';
+const N = Number(process.env.N ?? 4000);
+const code = process.env.RULE ?? 'ML502';
+const stmts = (i) => ['    model = torch.load(path)', '    y = model(x)', '    loss = F.mse(y, t)', '    print(loss)', '    opt.step()', '    np.random.rand(3)', '    pickle.load(f)', '    client.chat.completions.create(model="gpt", messages=m)'][i % 8];
+const text = 'import torch, pickle, numpy as np\nimport torch.nn.functional as F\nfrom openai import OpenAI\nclient = OpenAI()\n\ndef train(path, f, x, t, opt, m):\n    x0 = 0\n' + Array.from({ length: N }, (_, i) => stmts(i + 1)).join('\n') + '\n';
+const backend = await loadBackend(process.argv[2] ?? 'native');
+const rule = rules.find((r) => r.meta.code === code);
+const t0 = Date.now();
+const r = lintText(text, { absPath: '/x/a.py', displayPath: 'a.py' }, { backend, rulesFor: () => [{ rule, severity: rule.meta.severity, options: [] }], fix: 'none', prefilter: true });
+console.log(`${code}: ${Date.now() - t0}ms diags=${r.diagnostics.length}`);

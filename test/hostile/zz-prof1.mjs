@@ -1,0 +1,10 @@
+import { lintText } from '@mlops-lint/core';
+import { loadBackend } from '@mlops-lint/parser';
+import { rules } from '@mlops-lint/rules';
+import { cases } from './zz-simple.mjs';
+const backend = await loadBackend('native');
+const text = cases[process.argv[2]]();
+const rule = rules.find(r => r.meta.code === process.argv[3]);
+const t0 = Date.now();
+lintText(text, { absPath: '/x/a.py', displayPath: 'a.py' }, { backend, rulesFor: () => [{ rule, severity: 'info', options: [] }], fix: 'none', prefilter: false });
+console.log(Date.now() - t0);
