@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The benchmark harness (never part of the unit tests' pass/fail; the only place speed is measured). Usage:
-//   npm run bench                        # generated corpus of 2,000 files in test/bench/corpus
+//   npm run bench                        # generated corpus of 2,000 files in $TMPDIR/mlops-lint-bench-corpus
 //   npm run bench -- <dir> [runs]        # any folder, e.g. the real ML corpus of docs/performance.md
 //   npm run bench -- <dir> [runs] --jobs 1
 // Runs `mlops-lint check <dir>` in fresh processes, cold (empty cache) and warm (the cache the cold run left), with
@@ -19,7 +19,8 @@ const args = process.argv.slice(2);
 const jobsAt = args.indexOf('--jobs');
 const jobs = jobsAt === -1 ? null : args.splice(jobsAt, 2)[1];
 const [dirArg, runsArg] = args;
-const dir = resolve(dirArg ?? join(here, 'corpus'));
+// The generated corpus lives outside the repository: inside it, .gitignore would hide it from both linters.
+const dir = resolve(dirArg ?? join(tmpdir(), 'mlops-lint-bench-corpus'));
 const runs = Number(runsArg ?? 3);
 if (!dirArg && !existsSync(dir)) generateCorpus(dir, 2000);
 

@@ -20,7 +20,7 @@ export const TORCH_LOAD = 'import torch\nm = torch.load(path)\n';
 /** Code that would leave a file behind if anything ran it (the linter must only read it). */
 export function markerCode(marker: string): string {
   const p = JSON.stringify(marker);
-  return `import torch\nopen(${p}, "w").write("executed")\n__import__("pathlib").Path(${p}).touch()\nmodel = torch.load("m.pt")\n`;
+  return `open(${p}, "w").write("executed")\nimport torch\nmodel = torch.load("m.pt")\n`;
 }
 
 /** Every file-scope rule, as a default configuration enables it. */
@@ -77,6 +77,12 @@ export const DEEP_NESTING: Record<string, () => string> = {
   tupleTargets: () => `${HEAD}${'('.repeat(N)}a, b${')'.repeat(N)} = ${LEAF}\n`,
   elifChain: () => `${HEAD}if a:\n    pass\n${'elif b:\n    pass\n'.repeat(N)}`,
   fStrings: () => `${HEAD}x = ${'f"{'.repeat(N)}y${'}"'.repeat(N)}\n`,
+  unaryArgument: () => `${HEAD}from sklearn.model_selection import train_test_split\ntrain_test_split(X, y, random_state=${'-'.repeat(N)}1)\n`,
+  promptPlusChain: () => `${HEAD}import openai\nq = input()\nopenai.chat.completions.create(model="m", messages=[{"role": "user", "content": ${Array(N).fill('"a"').join(' + ')} + q}])\n`,
+  promptPercentNest: () => `${HEAD}import openai\nq = input()\nopenai.chat.completions.create(model="m", messages=[{"role": "user", "content": ${'"%s" % ('.repeat(N)}q${')'.repeat(N)}}])\n`,
+  promptCallNest: () => `${HEAD}import openai\nopenai.chat.completions.create(model="m", messages=${'f('.repeat(N)}[]${')'.repeat(N)})\n`,
+  implicitConcat: () => `${HEAD}PROMPT = ${'"You are a helpful assistant. " '.repeat(N)}\n`,
+  decorators: () => `${HEAD}${'@app.route("/x")\n'.repeat(N)}def predict():\n    return ${LEAF}\n`,
   unclosed: () => `${HEAD}x = ${'([{'.repeat(N)}${LEAF}\n`,
   unopened: () => `${HEAD}${LEAF}${')]}'.repeat(N)}\n`,
 };

@@ -95,8 +95,12 @@ export function applyTextEdit(text: string, edit: TextEdit): string {
   }
 }
 
+export type LineEnds = 'lf' | 'crlf' | 'cr';
+
 export interface EditedFixture {
   fixture: Fixture;
+  /** The line ends a `.py` fixture was converted to before the edits (the fixtures themselves use `\n`). */
+  lineEnds: LineEnds;
   edits: TextEdit[];
   /** For notebooks: edit the JSON text itself rather than one cell's source. */
   raw: boolean;
@@ -113,15 +117,17 @@ export function editedFixture(all: readonly Fixture[]): fc.Arbitrary<EditedFixtu
   return fc
     .record({
       index: fc.integer({ min: 0, max: all.length - 1 }),
+      lineEnds: fc.constantFrom<LineEnds>('lf', 'lf', 'lf', 'lf', 'crlf', 'crlf', 'cr'),
       edits: fc.array(textEdit, { minLength: 1, maxLength: 4 }),
       rawWeight: fc.integer({ min: 0, max: 9 }),
       cell: where,
     })
-    .map(({ index, edits, rawWeight, cell }) => {
+    .map(({ index, lineEnds, edits, rawWeight, cell }) => {
       const fixture = all[index] as Fixture;
       const raw = fixture.notebook && rawWeight === 0;
-      const text = fixture.notebook && !raw ? editNotebookCell(fixture.text, cell, edits) : edits.reduce(applyTextEdit, fixture.text);
-      return { fixture, edits, raw, cell, text };
+      if (fixture.notebook && !raw) return { fixture, lineEnds: 'lf' as const, edits, raw, cell, text: editNotebookCell(fixture.text, cell, edits) };
+      const base = fixture.notebook || lineEnds === 'lf' ? fixture.text : fixture.text.replace(/\n/g, lineEnds === 'crlf' ? '\r\n' : '\r');
+      return { fixture, lineEnds: fixture.notebook ? ('lf' as const) : lineEnds, edits, raw, cell, text: edits.reduce(applyTextEdit, base) };
     });
 }
 

@@ -60,7 +60,7 @@ describe('random edits of the rule fixtures', () => {
       const wasm = await backend('wasm');
       let changed = 0;
       fc.assert(
-        fc.property(edited, fc.boolean(), ({ fixture, text }, useWasm) => {
+        fc.property(edited, fc.boolean(), ({ fixture, text, lineEnds }, useWasm) => {
           const parser = useWasm ? wasm : native;
           const once = lint(text, fixture.path, parser, 'unsafe');
           expect(engineFailures(once)).toEqual([]);
@@ -70,6 +70,9 @@ describe('random edits of the rule fixtures', () => {
           expect(twice.output ?? fixed).toBe(fixed);
           if (once.output === undefined) return;
           changed++;
+          // A file written with one kind of line end keeps it: fixes that add lines add them in the file's style.
+          if (lineEnds === 'crlf' && !/(^|[^\r])\n/.test(text)) expect(fixed).not.toMatch(/(^|[^\r])\n/);
+          if (lineEnds === 'cr' && !text.includes('\n')) expect(fixed).not.toContain('\n');
           expect(syntaxErrors(fixed, fixture.path, parser)).toBeLessThanOrEqual(syntaxErrors(text, fixture.path, parser));
           if (fixture.notebook) expect(notebookSkeleton(fixed)).toBe(notebookSkeleton(text));
         }),

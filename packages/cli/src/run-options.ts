@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultJobs, LintCache, lintFilesWith, RunCache, type EngineOptions, type FileProblem, type FileResult, type Project } from '@mlops-lint/core';
@@ -116,8 +116,9 @@ export async function createRunner(flags: RunFlags, cwd: string, configRoot: str
 let cachedBuildId: string | null = null;
 
 /**
- * The tool version as the cache sees it: the release version plus a digest of the built packages' files (names,
- * sizes, modification times), so that a rebuilt development copy never reads results of its previous build.
+ * The tool version as the cache sees it: the release version plus a digest of the built packages' code, so that a
+ * development copy rebuilt with other code never reads results of its previous build (a rebuild of the same code
+ * keeps the caches).
  */
 export function buildId(): string {
   if (cachedBuildId !== null) return cachedBuildId;
@@ -148,8 +149,7 @@ function hashTree(dir: string, hash: ReturnType<typeof createHash>): void {
     if (e.isDirectory()) hashTree(p, hash);
     else if (e.name.endsWith('.js')) {
       try {
-        const s = statSync(p);
-        hash.update(`${p}\0${s.size}\0${s.mtimeMs}\n`);
+        hash.update(`${e.name}\0`).update(readFileSync(p));
       } catch {
         // vanished while looking: ignore
       }

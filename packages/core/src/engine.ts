@@ -1,4 +1,4 @@
-import { chmod, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { applyNotebookEdits, decodeSource, isNotebookPath, NotebookError, SourceError, SourceFile, type Directives, type ParserBackend, type PreparedSource } from '@mlops-lint/parser';
 import type { Diagnostic, FileProblem } from './diagnostic.js';
@@ -103,8 +103,10 @@ export async function lintFile(file: { absPath: string; displayPath: string }, o
     try {
       await writeAtomic(file.absPath, (decoded.bom ? '\uFEFF' : '') + result.output);
     } catch (error) {
-      result.problems.push(problem(file.displayPath, 'write', `could not write fixes: ${describeFsError(error)}`));
-      result.fixed = 0;
+      // The file is as it was, so its findings are the unfixed text's: report those, not the fixed text's.
+      const unfixed = lintText(decoded.text, { ...file, bom: decoded.bom }, { ...options, fix: 'none' });
+      unfixed.problems.push(problem(file.displayPath, 'write', `could not write fixes: ${describeFsError(error)}`));
+      return unfixed;
     }
   }
   return result;
@@ -316,7 +318,7 @@ function tooLarge(what: string, size: number, limit: number): string {
 /** `50 MB`, `10.5 MB`, `2.3 KB`, `900 B` (binary units, as `max-file-size` reads them). */
 export function formatSize(bytes: number): string {
   const [value, unit] = bytes >= 1024 * 1024 ? [bytes / (1024 * 1024), 'MB'] : bytes >= 1024 ? [bytes / 1024, 'KB'] : [bytes, 'B'];
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+  return `${Math.round(value * 10) / 10} ${unit}`;
 }
 
 function overlaps(a: Edit, b: Edit): boolean {
@@ -359,8 +361,12 @@ export function describeFsError(error: unknown): string {
   }
 }
 
-/** Writes a file by temp file + rename so a crash never leaves it half-written; keeps the file's mode. */
-export async function writeAtomic(path: string, content: string): Promise<void> {
+/**
+ * Writes a file by temp file + rename so a crash never leaves it half-written; keeps the file's mode. A path that
+ * is a symbolic link is written through: the link's target gets the new content and the link stays a link.
+ */
+export async function writeAtomic(linkOrPath: string, content: string): Promise<void> {
+  const path = await realpath(linkOrPath);
   const info = await stat(path);
   // Rename would replace a read-only file as long as its folder is writable; respect the file's own mode.
   if ((info.mode & 0o222) === 0) throw Object.assign(new Error('file is read-only'), { code: 'EACCES' });
@@ -368,6 +374,8 @@ export async function writeAtomic(path: string, content: string): Promise<void> 
   try {
     await writeFile(temp, content, { mode: info.mode & 0o7777, flag: 'wx' });
     await chmod(temp, info.mode & 0o7777);
+    // Keep the owner too where we may (root fixing someone's checkout); anyone else keeps their own files anyway.
+    if (info.uid !== process.getuid?.() || info.gid !== process.getgid?.()) await chown(temp, info.uid, info.gid).catch(() => undefined);
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);

@@ -64,13 +64,22 @@ export interface SharedOptions {
   maxFileSize?: number;
 }
 
-/** One file for an executor: which rule set (by id) and whether to send the parsed source back. */
+/** What a rule's textual pre-filter looks for: its `meta.triggers`, or null for a rule without any. */
+type Triggers = readonly string[] | RegExp | null;
+
+/** One file for an executor: which rule set (by id), and whether to send the parsed source back. */
 export interface Task {
   index: number;
   absPath: string;
   displayPath: string;
   set: number;
+  /** Whether this thread needs the file's source and tree back (rules it runs itself apply to the file). */
   wantSource: boolean;
+  /**
+   * The triggers of those rules: the file is parsed for them when the text holds one of them, even if no rule of
+   * `set` is left to run.
+   */
+  parseFor: Triggers[];
 }
 
 export interface TaskOutput {
@@ -83,26 +92,31 @@ export interface TaskOutput {
 }
 
 /**
- * A rule that never reports and has no triggers: added to a file's rules when this thread needs the file's tree
- * although no portable rule is left to run on it, so that the file is parsed all the same.
+ * A rule that never reports, with the triggers of a rule the main thread runs: added to a file's rules when the
+ * main thread needs the file's tree, so that the file is parsed whenever that rule may apply, even when no
+ * portable rule is left to run on it.
  */
-const PARSE_ONLY: AnyRule = {
-  meta: {
-    code: 'ML000',
-    name: 'parse-only',
-    severity: 'info',
-    scope: 'file',
-    fix: 'none',
-    docs: { description: 'internal: parse the file for rules run in the main thread', url: '' },
-    messages: {},
-  },
-  create: () => ({}),
-};
+function parseOnly(triggers: Triggers): ConfiguredRule {
+  const rule: AnyRule = {
+    meta: {
+      code: 'ML000',
+      name: 'parse-only',
+      severity: 'info',
+      scope: 'file',
+      fix: 'none',
+      docs: { description: 'internal: parse the file for rules run in the main thread', url: '' },
+      messages: {},
+      ...(triggers === null ? {} : { triggers }),
+    },
+    create: () => ({}),
+  };
+  return { rule, severity: 'info', options: [] };
+}
 
 /** Lints one task with resolved rules; what a worker thread (or this thread, with one job) runs per file. */
 export async function runTask(task: Task, rules: readonly ConfiguredRule[], backend: ParserBackend, shared: SharedOptions): Promise<TaskOutput> {
   let last: SourceFile | null = null;
-  const list = task.wantSource ? [...rules, { rule: PARSE_ONLY, severity: 'info' as const, options: [] }] : rules;
+  const list = task.wantSource ? [...rules, ...task.parseFor.map(parseOnly)] : rules;
   const result = await lintFile(
     { absPath: task.absPath, displayPath: task.displayPath },
     {
@@ -205,7 +219,8 @@ export async function lintFilesWith(
     if (hit && !wantSource) return;
     // A cached file still needs its tree for the rules that run here; it is parsed with no portable rule.
     const set = hit ? emptySet(setIds, setSpecs, setRules) : plan.set;
-    tasks.push({ index, absPath: plan.file.absPath, displayPath: plan.file.displayPath, set, wantSource });
+    const parseFor = plan.local.map((c): Triggers => c.rule.meta.triggers ?? null);
+    tasks.push({ index, absPath: plan.file.absPath, displayPath: plan.file.displayPath, set, wantSource, parseFor });
   });
 
   const workers = registry ? Math.min(run.jobs, Math.ceil(tasks.length / MIN_TASKS_PER_WORKER)) : 1;

@@ -13,7 +13,6 @@ import { FIXTURES_ROOT } from './harness.js';
  * the test at the end does the same with every rule on every fixture.
  */
 const WITHOUT_TRIGGERS: Record<string, string> = {
-  ML102: 'project rule whose per-file hook must see every module: one that only imports the app can hold its routes',
   ML202: 'project rule with nothing to find in one file (it reads the manifests)',
   ML203: "reads a notebook's saved execution counts, not its code: no text tells a notebook that ran out of order",
   ML501: 'project rule with nothing to find in one file (it reads the git index)',

@@ -95,22 +95,31 @@ function buildScopeIndex(scope: SyntaxNode): ScopeIndex {
   const otherTargets = (target: SyntaxNode | null): void => {
     for (const name of boundNames(target)) index.other.add(name);
   };
+  const assignment = (node: SyntaxNode, value: SyntaxNode | null): void => {
+    const left = node.childForFieldName('left');
+    if (left?.type === NodeType.Identifier) {
+      if (value) {
+        const list = index.values.get(left.text);
+        if (list) list.push(value);
+        else index.values.set(left.text, [value]);
+      } else other(left.text);
+    } else if (left?.type === NodeType.Subscript) {
+      other(left.childForFieldName('value')?.text);
+    } else if (left) otherTargets(left);
+  };
   walkScope(scope, (node) => {
     switch (node.type) {
       case NodeType.Assignment: {
-        const left = node.childForFieldName('left');
-        if (left?.type === NodeType.Identifier) {
-          let value = node.childForFieldName('right');
-          // `a = b = {…}`: the value is the innermost right-hand side.
-          while (value?.type === NodeType.Assignment) value = value.childForFieldName('right');
-          if (value) {
-            const list = index.values.get(left.text);
-            if (list) list.push(value);
-            else index.values.set(left.text, [value]);
-          } else other(left.text);
-        } else if (left?.type === NodeType.Subscript) {
-          other(left.childForFieldName('value')?.text);
-        } else if (left) otherTargets(left);
+        // `a = b = {…}`: every target gets the innermost right-hand side. The chain is read once, from its
+        // outermost assignment (a chain of 10,000 targets must not cost 10,000²).
+        if (node.parent?.type === NodeType.Assignment && node.parent.childForFieldName('right')?.startIndex === node.startIndex) return;
+        const chain: SyntaxNode[] = [node];
+        let value = node.childForFieldName('right');
+        while (value?.type === NodeType.Assignment) {
+          chain.push(value);
+          value = value.childForFieldName('right');
+        }
+        for (const link of chain) assignment(link, value);
         return;
       }
       case NodeType.AugmentedAssignment: {
