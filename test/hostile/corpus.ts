@@ -38,10 +38,16 @@ export function crashes(result: FileResult): string[] {
   return result.problems.filter((p) => p.kind === 'rule-crash').map((p) => p.message);
 }
 
-/** A temp dir removed after the file's tests. */
+const created: string[] = [];
+// Registered when a test file imports this module: each test file has its own copy, so its own dirs go.
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp dir, removed after the test file's tests (call it anywhere: in a describe block or in a test). */
 export function tempDir(prefix = 'mlops-lint-hostile-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  created.push(dir);
   return dir;
 }
 

@@ -40,7 +40,8 @@ export type TextEdit =
   | { kind: 'deleteLine'; line: number }
   | { kind: 'swapLines'; a: number; b: number }
   | { kind: 'indentLine'; line: number; by: string }
-  | { kind: 'truncate'; at: number };
+  | { kind: 'truncate'; at: number }
+  | { kind: 'insertLines'; line: number; text: string };
 
 export const textEdit: fc.Arbitrary<TextEdit> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('insert' as const), at: where, text: fragment }) },
@@ -82,11 +83,13 @@ export function applyTextEdit(text: string, edit: TextEdit): string {
         lines.splice(i, 0, lines[i] ?? '');
       } else if (edit.kind === 'deleteLine') {
         lines.splice(pick(edit.line), 1);
+      } else if (edit.kind === 'insertLines') {
+        lines.splice(pick(edit.line), 0, ...edit.text.replace(/\n$/, '').split('\n'));
       } else if (edit.kind === 'swapLines') {
         const a = pick(edit.a);
         const b = pick(edit.b);
         [lines[a], lines[b]] = [lines[b] ?? '', lines[a] ?? ''];
-      } else {
+      } else if (edit.kind === 'indentLine') {
         const i = pick(edit.line);
         lines[i] = edit.by + (lines[i] ?? '');
       }
@@ -119,16 +122,35 @@ export function editedFixture(all: readonly Fixture[]): fc.Arbitrary<EditedFixtu
       index: fc.integer({ min: 0, max: all.length - 1 }),
       lineEnds: fc.constantFrom<LineEnds>('lf', 'lf', 'lf', 'lf', 'crlf', 'crlf', 'cr'),
       edits: fc.array(textEdit, { minLength: 1, maxLength: 4 }),
+      grafts: fc.array(fc.record({ donor: fc.integer({ min: 0, max: all.length - 1 }), from: where, count: fc.integer({ min: 1, max: 8 }), at: where }), { maxLength: 2 }),
       rawWeight: fc.integer({ min: 0, max: 9 }),
       cell: where,
     })
-    .map(({ index, lineEnds, edits, rawWeight, cell }) => {
+    .map(({ index, lineEnds, edits: ownEdits, grafts, rawWeight, cell }) => {
       const fixture = all[index] as Fixture;
+      // Lines of another fixture pasted in: handlers meet loads, prompts meet seeds, in combinations no fixture has.
+      const edits: TextEdit[] = [...grafts.map((g) => graft(all[g.donor] as Fixture, g.from, g.count, g.at)), ...ownEdits];
       const raw = fixture.notebook && rawWeight === 0;
       if (fixture.notebook && !raw) return { fixture, lineEnds: 'lf' as const, edits, raw, cell, text: editNotebookCell(fixture.text, cell, edits) };
       const base = fixture.notebook || lineEnds === 'lf' ? fixture.text : fixture.text.replace(/\n/g, lineEnds === 'crlf' ? '\r\n' : '\r');
       return { fixture, lineEnds: fixture.notebook ? ('lf' as const) : lineEnds, edits, raw, cell, text: edits.reduce(applyTextEdit, base) };
     });
+}
+
+/** An edit pasting `count` lines of a donor fixture (the code of its cells, for a notebook) at the start of a line. */
+function graft(donor: Fixture, from: number, count: number, at: number): TextEdit {
+  let code = donor.text;
+  if (donor.notebook) {
+    try {
+      const nb = JSON.parse(donor.text) as { cells?: Array<{ source?: unknown }> };
+      code = (nb.cells ?? []).map((c) => (Array.isArray(c.source) ? c.source.join('') : typeof c.source === 'string' ? c.source : '')).join('\n');
+    } catch {
+      code = '';
+    }
+  }
+  const lines = code.split('\n');
+  const first = Math.min(lines.length - 1, Math.floor(from * lines.length));
+  return { kind: 'insertLines', line: at, text: `${lines.slice(first, first + count).join('\n')}\n` };
 }
 
 /** Applies text edits to one cell's source of a notebook, writing the JSON back with the file's own indentation. */

@@ -19,7 +19,7 @@ describe('random edits of the rule fixtures', () => {
     expect(all.some((f) => f.notebook)).toBe(true);
   });
 
-  const crashRuns = runs(1000);
+  const crashRuns = runs(800);
   it(
     'never crash the engine and lint the same way twice',
     async () => {
@@ -30,13 +30,13 @@ describe('random edits of the rule fixtures', () => {
           expect(engineFailures(first)).toEqual([]);
           expect(comparable(lint(text, fixture.path, native))).toEqual(comparable(first));
         }),
-        params(1000, 'fixtures: no crash, deterministic'),
+        params(800, 'fixtures: no crash, deterministic'),
       );
     },
     timeoutFor(crashRuns, 10),
   );
 
-  const backendRuns = runs(600);
+  const backendRuns = runs(500);
   it(
     'lint the same on the native and WASM backends',
     async () => {
@@ -46,13 +46,13 @@ describe('random edits of the rule fixtures', () => {
         fc.property(edited, ({ fixture, text }) => {
           expect(comparable(lint(text, fixture.path, wasm))).toEqual(comparable(lint(text, fixture.path, native)));
         }),
-        params(600, 'fixtures: native == wasm'),
+        params(500, 'fixtures: native == wasm'),
       );
     },
     timeoutFor(backendRuns, 15),
   );
 
-  const fixRuns = runs(600);
+  const fixRuns = runs(500);
   it(
     'fix once as fixing twice does, never parsing worse, notebooks changed only inside cell sources',
     async () => {
@@ -76,7 +76,7 @@ describe('random edits of the rule fixtures', () => {
           expect(syntaxErrors(fixed, fixture.path, parser)).toBeLessThanOrEqual(syntaxErrors(text, fixture.path, parser));
           if (fixture.notebook) expect(notebookSkeleton(fixed)).toBe(notebookSkeleton(text));
         }),
-        params(600, 'fixtures: fix idempotent, parses no worse'),
+        params(500, 'fixtures: fix idempotent, parses no worse'),
       );
       // The property says something only if fixes were applied: many fixtures have fixable findings.
       if (fixRuns >= 100) expect(changed).toBeGreaterThan(fixRuns / 20);

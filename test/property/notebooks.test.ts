@@ -70,7 +70,8 @@ describe('random notebooks', () => {
         }),
         params(500, 'notebooks: fix idempotent, only sources change'),
       );
-      if (fixRuns >= 100) expect(changed).toBeGreaterThan(fixRuns / 20);
+      // Random cells hold a fixable finding less often than fixtures do.
+      if (fixRuns >= 100) expect(changed).toBeGreaterThan(fixRuns / 50);
     },
     timeoutFor(fixRuns, 15),
   );
