@@ -16,7 +16,8 @@ describe('mlops-lint check', () => {
   it('reports bad input one line per file and still lints the rest', () => {
     const dir = tempProject({
       'good.py': LOAD_IN_HANDLER,
-      'broken.py': 'import joblib\njoblib.load(x)\ndef f(:\n    pass\n',
+      // A file ML101 could report in (a load and a Flask app), so it is parsed and its syntax error reported.
+      'broken.py': 'import joblib\nfrom flask import Flask\njoblib.load(x)\ndef f(:\n    pass\n',
       'latin1.py': Buffer.from([0x78, 0x20, 0x3d, 0x20, 0x27, 0xe9, 0x27, 0x0a]),
       'blob.py': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x00, 0x01]),
       'bad.ipynb': '{"cells": [',
@@ -30,7 +31,7 @@ describe('mlops-lint check', () => {
     expect(lines).toEqual([
       'mlops-lint: bad.ipynb: malformed notebook: not valid JSON (Close bracket expected at 1:12); skipped',
       'mlops-lint: blob.py: binary file (contains NUL bytes); skipped',
-      'mlops-lint: broken.py:3:7: syntax error; rules stay quiet inside the unparsable region',
+      'mlops-lint: broken.py:4:7: syntax error; rules stay quiet inside the unparsable region',
       'mlops-lint: empty.ipynb: empty file, not a notebook; skipped',
       'mlops-lint: latin1.py: not valid UTF-8 (first invalid byte at offset 5); skipped',
     ]);

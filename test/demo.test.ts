@@ -55,7 +55,8 @@ describe('examples/demo-project', () => {
 
   it('prints them in the stylish format the README shows', () => {
     const r = cli(['check', 'examples/demo-project']);
-    expect(r.code).toBe(1);
+    // Exit code and stderr first: when this fails, they say why.
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: '' });
     expect(r.stdout).toContain('examples/demo-project/app/serve.py:22:13: ML101 ');
     expect(r.stdout).toContain('examples/demo-project/notebooks/explore.ipynb:cell 5:1:1: ML201 ');
     expect(r.stdout).toMatch(/ML201 .*\[\*\]$/m);

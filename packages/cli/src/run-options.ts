@@ -65,13 +65,18 @@ export async function createRunner(flags: RunFlags, cwd: string, configRoot: str
   const useCache = !flags['no-cache'];
   const location = flags['cache-location'] !== undefined ? resolve(cwd, flags['cache-location']) : join(configRoot, '.mlops-lint-cache');
   const toolVersion = buildId();
-  const cache = useCache ? await LintCache.open(location, toolVersion) : null;
+  // The results cache is read only when a run has to lint: a run the run cache answers never needs it.
+  let cache: LintCache | null = null;
+  const openCache = async (): Promise<LintCache | null> => {
+    if (useCache) cache ??= await LintCache.open(location, toolVersion);
+    return cache;
+  };
   const runCache = useCache ? await RunCache.open(location, toolVersion) : null;
   const rulesModule = import.meta.resolve('@mlops-lint/rules');
   const configInputs = configFile ? [configFile] : [];
   const inCache = (p: string): boolean => p === location || p.startsWith(location + sep);
   return {
-    lint: (files, options) => lintFilesWith(files, options, { jobs, rulesModule, cache, toolVersion }),
+    lint: async (files, options) => lintFilesWith(files, options, { jobs, rulesModule, cache: await openCache(), toolVersion }),
     runCache,
     configInputs,
     statInputs: (paths) => RunCache.stat(paths.filter((p) => !inCache(p))),
@@ -107,7 +112,7 @@ export async function createRunner(flags: RunFlags, cwd: string, configRoot: str
     },
     async finish() {
       // A cache that cannot be written (read-only checkout) costs speed, never the run.
-      await cache?.save().catch(() => undefined);
+      await (cache as LintCache | null)?.save().catch(() => undefined);
       await runCache?.save().catch(() => undefined);
     },
   };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Directives, Suppression } from '@mlops-lint/parser';
@@ -272,21 +273,21 @@ function runFilePath(location: string, version: string): string {
   return path.join(location, `runs-${version.replace(/[^\w.-]/g, '_')}.json`);
 }
 
+/**
+ * Stats paths (a missing one gets size -1). Synchronous on purpose: thousands of `statSync` calls take a third of
+ * the time of the same calls through the thread pool, and nothing else runs meanwhile.
+ */
 async function statAll(paths: readonly string[]): Promise<InputStat[]> {
   const out: InputStat[] = new Array<InputStat>(paths.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < paths.length) {
-      const i = next++;
-      const p = paths[i] as string;
-      try {
-        const s = await stat(p);
-        out[i] = [p, s.isDirectory() ? 0 : s.size, s.mtimeMs];
-      } catch {
-        out[i] = [p, -1, 0];
-      }
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i] as string;
+    let s;
+    try {
+      s = statSync(p, { throwIfNoEntry: false });
+    } catch {
+      s = undefined;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(32, paths.length) }, lane));
+    out[i] = s ? [p, s.isDirectory() ? 0 : s.size, s.mtimeMs] : [p, -1, 0];
+  }
   return out;
 }

@@ -44,7 +44,7 @@ export {
   type FileResult,
   type FixMode,
 } from './engine.js';
-export { rulesForText } from './prefilter.js';
+export { isTestPath, ruleAppliesToPath, rulesForText, triggerSets, type Triggers, type TriggerSet } from './prefilter.js';
 export { defaultJobs, lintFilesWith, type RunOptions } from './workers.js';
 export { LintCache, RunCache, type CacheProbe } from './cache.js';
 export * from './config.js';

@@ -3,6 +3,7 @@ import type { Severity } from './config.js';
 import type { Diagnostic, FileProblem } from './diagnostic.js';
 import { compareDiagnostics } from './diagnostic.js';
 import { fixer, normalizeEdits } from './fixer.js';
+import { ruleAppliesToPath } from './prefilter.js';
 import {
   interpolate,
   type AnyRule,
@@ -87,6 +88,7 @@ export function lintSource(file: SourceFile, rules: readonly ConfiguredRule[], o
   const active: ConfiguredRule[] = [];
   for (const configured of rules) {
     if (configured.rule.meta.scope !== 'file' && !options.projectRules) continue;
+    if (!ruleAppliesToPath(configured.rule, options.filename)) continue;
     const index = active.length;
     active.push(configured);
     const context = makeContext(file, configured, options, diagnostics, errorRanges);

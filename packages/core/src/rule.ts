@@ -1,6 +1,7 @@
 import type { SourceFile, SyntaxNode } from '@mlops-lint/parser';
 import type { Severity } from './config.js';
 import type { Project } from './project/project.js';
+import type { Triggers } from './prefilter.js';
 
 export type FixClass = 'safe' | 'unsafe' | 'suggestion' | 'none';
 export type Applicability = 'safe' | 'unsafe' | 'suggestion';
@@ -50,9 +51,15 @@ export interface RuleMetaInput<MessageIds extends string = string> {
   messages: Record<MessageIds, string>;
   /**
    * Cheap textual pre-filter: the rule can only report in a file whose text contains one of these strings (or
-   * matches the RegExp). Omit for rules that can fire on any file.
+   * matches the RegExp), or, with `{ all: [...] }`, satisfies every one of several such sets. Omit for rules that
+   * can fire on any file. See `prefilter.ts`.
    */
-  triggers?: readonly string[] | RegExp;
+  triggers?: Triggers;
+  /**
+   * The rule never reports in test modules (`test_*.py`, `*_test.py`, `conftest.py`, files under `tests/`): the
+   * engine does not run it there, and does not parse such a file for it.
+   */
+  skipTestFiles?: boolean;
   /** JSON-schema-like description of options (documentation and validation of types). */
   schema?: readonly unknown[];
   defaultOptions?: readonly unknown[];

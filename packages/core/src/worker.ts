@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadBackend, TreeSnapshot } from '@mlops-lint/parser';
 import type { ConfiguredRule } from './linter.js';
+import { PeriodicGc } from './periodic-gc.js';
 import type { AnyRule } from './rule.js';
 import { runTask, YIELD_EVERY, type FromWorker, type TaskOutput, type ToWorker, type WorkerInit } from './workers.js';
 
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const mod = (await import(init.rulesModule)) as { rules?: readonly AnyRule[] };
   const registry = new Map((mod.rules ?? []).map((r) => [r.meta.code, r]));
   const sets = new Map<number, ConfiguredRule[]>();
+  const memory = new PeriodicGc();
   let n = 0;
 
   port.on('message', (message: ToWorker) => {
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
           transfer.push(...buffers);
         }
         outputs.push(out);
+        memory.fileDone();
         // The native binding frees trees when the event loop turns.
         if (++n % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
       }

@@ -8,7 +8,8 @@ import type { Severity } from './config.js';
 import { compareDiagnostics } from './diagnostic.js';
 import { lintFile, lintFiles, type EngineOptions, type FileResult } from './engine.js';
 import { lintSource, RuleCrashError, type ConfiguredRule } from './linter.js';
-import { rulesForText } from './prefilter.js';
+import { PeriodicGc } from './periodic-gc.js';
+import { ruleAppliesToPath, rulesForText, type Triggers as RuleTriggers } from './prefilter.js';
 import type { AnyRule, ProjectFacts } from './rule.js';
 
 /**
@@ -65,7 +66,7 @@ export interface SharedOptions {
 }
 
 /** What a rule's textual pre-filter looks for: its `meta.triggers`, or null for a rule without any. */
-type Triggers = readonly string[] | RegExp | null;
+type Triggers = RuleTriggers | null;
 
 /** One file for an executor: which rule set (by id), and whether to send the parsed source back. */
 export interface Task {
@@ -219,14 +220,14 @@ export async function lintFilesWith(
     if (hit && !wantSource) return;
     // A cached file still needs its tree for the rules that run here; it is parsed with no portable rule.
     const set = hit ? emptySet(setIds, setSpecs, setRules) : plan.set;
-    const parseFor = plan.local.map((c): Triggers => c.rule.meta.triggers ?? null);
+    const parseFor = plan.local.filter((c) => ruleAppliesToPath(c.rule, plan.file.displayPath)).map((c): Triggers => c.rule.meta.triggers ?? null);
     tasks.push({ index, absPath: plan.file.absPath, displayPath: plan.file.displayPath, set, wantSource, parseFor });
   });
 
-  const workers = registry ? Math.min(run.jobs, Math.ceil(tasks.length / MIN_TASKS_PER_WORKER)) : 1;
+  const threads = registry ? Math.min(run.jobs, Math.ceil(tasks.length / MIN_TASKS_PER_WORKER)) : 1;
   const executor: Executor =
-    workers > 1 && run.rulesModule
-      ? new ThreadExecutor(workers, options.backend.name, run.rulesModule, shared, run.batchSize ?? 8, (list, give) =>
+    threads > 1 && run.rulesModule
+      ? new ThreadExecutor(threads, options.backend.name, run.rulesModule, shared, run.batchSize ?? 8, (list, give) =>
           new LocalExecutor(options.backend, shared, setRules).run(list, setSpecs, give),
         )
       : new LocalExecutor(options.backend, shared, setRules);
@@ -272,7 +273,7 @@ function emptySet(ids: Map<string, number>, specs: Map<number, RuleSpec[]>, rule
  */
 function portableOnly(plan: { portable: ConfiguredRule[]; local: ConfiguredRule[] }, out: TaskOutput, shared: SharedOptions): FileResult {
   if (plan.local.length === 0 || !out.prepared || !shared.prefilter) return out.result;
-  if (rulesForText(plan.portable, out.prepared.code).length > 0) return out.result;
+  if (rulesForText(plan.portable, out.prepared.code, out.result.displayPath).length > 0) return out.result;
   const result: FileResult = { ...out.result, parsed: false };
   delete result.directives;
   return result;
@@ -298,9 +299,9 @@ function runLocal(
   // Not readable as source (read, decode or notebook problems): the worker's result says so, nothing more to run.
   if (!prepared) return fromCache ? base : out.result;
   const result: FileResult = { ...base, diagnostics: [...base.diagnostics], problems: [...base.problems] };
-  const portable = shared.prefilter ? rulesForText(plan.portable, prepared.code) : plan.portable;
-  const local = shared.prefilter ? rulesForText(plan.local, prepared.code) : plan.local;
-  if (portable.length === 0 && local.length === 0) {
+  const local = shared.prefilter ? rulesForText(plan.local, prepared.code, plan.file.displayPath) : plan.local;
+  // The portable rules' triggers matter only when no rule of this thread applies (then: was the file parsed?).
+  if (local.length === 0 && shared.prefilter && rulesForText(plan.portable, prepared.code, plan.file.displayPath).length === 0) {
     // Parsed only for these rules, which turned out to have nothing to look for: as if never parsed.
     result.parsed = false;
     result.problems = result.problems.filter((p) => p.kind !== 'syntax');
@@ -350,16 +351,21 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 
 /** Runs tasks in this thread, one after another, yielding now and then so the native binding can free trees. */
 class LocalExecutor implements Executor {
+  private readonly memory: PeriodicGc;
+
   constructor(
     private readonly backend: ParserBackend,
     private readonly shared: SharedOptions,
     private readonly sets: Map<number, ConfiguredRule[]>,
-  ) {}
+  ) {
+    this.memory = localGc();
+  }
 
   async run(tasks: Task[], _sets: Map<number, RuleSpec[]>, take: (output: TaskOutput) => void): Promise<void> {
     let n = 0;
     for (const task of tasks) {
       take(await runTask(task, this.sets.get(task.set) ?? [], this.backend, this.shared));
+      this.memory.fileDone();
       if (++n % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
@@ -367,6 +373,14 @@ class LocalExecutor implements Executor {
   async close(): Promise<void> {
     // nothing to stop
   }
+}
+
+/** One counter per thread, however many executors run there one after another. */
+let threadGc: PeriodicGc | null = null;
+
+function localGc(): PeriodicGc {
+  threadGc ??= new PeriodicGc();
+  return threadGc;
 }
 
 /** How often a thread linting many files yields to its event loop (the native binding frees trees there). */
@@ -405,20 +419,22 @@ function workerEntry(): URL {
 }
 
 /**
- * Runs tasks on worker threads, each with its own parser backend and rule registry. Tasks go out in batches to
- * whichever worker is free (files differ a lot in size), and results are put back in task order.
+ * Runs tasks on `count - 1` worker threads, each with its own parser backend and rule registry, and in this
+ * thread, which is otherwise idle (and one thread fewer is one heap fewer). Tasks go out in batches to whoever is
+ * free (files differ a lot in size); each worker has two batches queued so it never waits for this thread.
  */
 class ThreadExecutor implements Executor {
   private readonly workers: Worker[] = [];
   private closing = false;
 
   constructor(
+    /** Threads in all, this one included. */
     private readonly count: number,
     private readonly backend: BackendName,
     private readonly rulesModule: string,
     private readonly shared: SharedOptions,
     private readonly batchSize: number,
-    /** Runs a batch in this thread: for the batch of a worker that died (out of memory on a huge file). */
+    /** Runs a batch in this thread: its share of the work, and the batches of a worker that died. */
     private readonly local: (tasks: Task[], take: (output: TaskOutput) => void) => Promise<void>,
   ) {}
 
@@ -427,7 +443,6 @@ class ThreadExecutor implements Executor {
     for (let i = 0; i < tasks.length; i += this.batchSize) batches.push(tasks.slice(i, i + this.batchSize));
     let next = 0;
     let finished = 0;
-    let alive = this.count;
     return new Promise<void>((resolve, reject) => {
       if (batches.length === 0) {
         resolve();
@@ -443,43 +458,47 @@ class ThreadExecutor implements Executor {
         finished++;
         if (finished === batches.length) resolve();
       };
-      // Batches of dead workers, and every batch once no worker is left, run here one at a time.
+      // This thread's lane: batches nobody took yet, and those of workers that died (out of memory on a huge file).
       const orphans: number[] = [];
-      let localBusy = false;
-      const runOrphans = (): void => {
-        if (localBusy || failed) return;
-        const batch = orphans.shift() ?? (alive === 0 && next < batches.length ? next++ : undefined);
+      let laneBusy = false;
+      const lane = (): void => {
+        if (laneBusy || failed) return;
+        const batch = orphans.shift() ?? (next < batches.length ? next++ : undefined);
         if (batch === undefined) return;
-        localBusy = true;
+        laneBusy = true;
         this.local(batches[batch] as Task[], take).then(() => {
-          localBusy = false;
+          laneBusy = false;
           complete();
-          runOrphans();
+          // Let the workers' messages in before the next batch.
+          setImmediate(lane);
         }, fail);
       };
       const init: WorkerInit = { backend: this.backend, rulesModule: this.rulesModule, shared: this.shared };
-      for (let w = 0; w < this.count; w++) {
+      for (let w = 0; w < this.count - 1; w++) {
         const worker = new Worker(workerEntry(), { workerData: init, resourceLimits: workerLimits() });
         this.workers.push(worker);
         const known = new Set<number>();
-        let inFlight = -1;
+        const inFlight = new Set<number>();
         const feed = (): void => {
           if (failed || next >= batches.length) return;
-          inFlight = next++;
-          const list = batches[inFlight] as Task[];
+          const batch = next++;
+          inFlight.add(batch);
+          const list = batches[batch] as Task[];
           const newSets: Array<[number, RuleSpec[]]> = [];
           for (const t of list) {
             if (known.has(t.set)) continue;
             known.add(t.set);
             newSets.push([t.set, sets.get(t.set) ?? []]);
           }
-          const message: ToWorker = { kind: 'batch', batch: inFlight, tasks: list, sets: newSets };
+          const message: ToWorker = { kind: 'batch', batch, tasks: list, sets: newSets };
           worker.postMessage(message);
         };
         worker.on('message', (message: FromWorker) => {
-          if (message.kind === 'ready') feed();
-          else if (message.kind === 'done') {
-            inFlight = -1;
+          if (message.kind === 'ready') {
+            feed();
+            feed();
+          } else if (message.kind === 'done') {
+            inFlight.delete(message.batch);
             feed();
             try {
               for (const out of message.outputs) take(out);
@@ -494,16 +513,16 @@ class ThreadExecutor implements Executor {
             fail(error);
           }
         });
-        // A worker that dies (out of memory on a huge file) hands its batch to this thread, which has no such limit.
+        // A worker that dies hands its batches to this thread, which has no heap limit.
         worker.on('error', () => undefined);
         worker.on('exit', () => {
-          alive--;
           if (this.closing) return;
-          if (inFlight >= 0) orphans.push(inFlight);
-          inFlight = -1;
-          runOrphans();
+          orphans.push(...[...inFlight].sort((a, b) => a - b));
+          inFlight.clear();
+          lane();
         });
       }
+      lane();
     });
   }
 

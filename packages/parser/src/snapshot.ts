@@ -157,16 +157,8 @@ export class TreeSnapshot {
     const vocabulary = vocabularyFor(grammar);
     const { typeNames, typeNamed, typeHasFields, fieldNames } = vocabulary;
     const grammarInfo = pythonGrammarTypes();
-    let capacity = Math.max(INITIAL_CAPACITY, text.length >> 2);
-    let types = new Uint16Array(capacity);
-    let starts = new Uint32Array(capacity);
-    let ends = new Uint32Array(capacity);
-    let parents = new Int32Array(capacity);
-    let fields = new Uint16Array(capacity);
-    let firstChildren = new Int32Array(capacity);
-    let nextSiblings = new Int32Array(capacity);
-    let prevSiblings = new Int32Array(capacity);
-    let subtreeEnds = new Uint32Array(capacity);
+    let space = scratchSpace(Math.max(INITIAL_CAPACITY, text.length >> 2));
+    let { capacity, types, starts, ends, parents, fields, firstChildren, nextSiblings, prevSiblings, subtreeEnds } = space;
     // Last child seen so far of each open node, by depth.
     const lastChild: number[] = [-1];
     const stack: number[] = [-1];
@@ -175,16 +167,8 @@ export class TreeSnapshot {
     try {
       for (;;) {
         if (i === capacity) {
-          capacity *= 2;
-          types = grow(types, new Uint16Array(capacity));
-          starts = grow(starts, new Uint32Array(capacity));
-          ends = grow(ends, new Uint32Array(capacity));
-          parents = grow(parents, new Int32Array(capacity));
-          fields = grow(fields, new Uint16Array(capacity));
-          firstChildren = grow(firstChildren, new Int32Array(capacity));
-          nextSiblings = grow(nextSiblings, new Int32Array(capacity));
-          prevSiblings = grow(prevSiblings, new Int32Array(capacity));
-          subtreeEnds = grow(subtreeEnds, new Uint32Array(capacity));
+          space = growScratch(space, i);
+          ({ capacity, types, starts, ends, parents, fields, firstChildren, nextSiblings, prevSiblings, subtreeEnds } = space);
         }
         const type = cursor.nodeTypeId;
         if (typeNames[type] === undefined) {
@@ -238,17 +222,18 @@ export class TreeSnapshot {
     }
     while (stack.length > 1) subtreeEnds[stack.pop() as number] = i;
     for (const [id, name] of fieldNames.entries()) if (name !== undefined) vocabulary.fieldIds.set(name, id);
+    // Exact-size copies: the building space is reused by the next snapshot.
     return new TreeSnapshot(text, vocabulary, {
       size: i,
-      types: types.subarray(0, i),
-      starts: starts.subarray(0, i),
-      ends: ends.subarray(0, i),
-      parents: parents.subarray(0, i),
-      fields: fields.subarray(0, i),
-      firstChildren: firstChildren.subarray(0, i),
-      nextSiblings: nextSiblings.subarray(0, i),
-      prevSiblings: prevSiblings.subarray(0, i),
-      subtreeEnds: subtreeEnds.subarray(0, i),
+      types: types.slice(0, i),
+      starts: starts.slice(0, i),
+      ends: ends.slice(0, i),
+      parents: parents.slice(0, i),
+      fields: fields.slice(0, i),
+      firstChildren: firstChildren.slice(0, i),
+      nextSiblings: nextSiblings.slice(0, i),
+      prevSiblings: prevSiblings.slice(0, i),
+      subtreeEnds: subtreeEnds.slice(0, i),
     });
   }
 
@@ -360,8 +345,64 @@ export class TreeSnapshot {
   }
 }
 
-function grow<T extends Uint16Array | Uint32Array | Int32Array>(from: T, to: T): T {
-  to.set(from);
+/** The arrays a snapshot is built in (`capacity` nodes each). */
+interface Scratch {
+  capacity: number;
+  types: Uint16Array;
+  starts: Uint32Array;
+  ends: Uint32Array;
+  parents: Int32Array;
+  fields: Uint16Array;
+  firstChildren: Int32Array;
+  nextSiblings: Int32Array;
+  prevSiblings: Int32Array;
+  subtreeEnds: Uint32Array;
+}
+
+/**
+ * Building space shared by the snapshots made in this thread, one after another (`TreeSnapshot.of` is
+ * synchronous): linting thousands of files then allocates only each snapshot's exact-size arrays, not nine
+ * arrays sized from the text length per file.
+ */
+let scratch: Scratch | null = null;
+
+function allocScratch(capacity: number): Scratch {
+  return {
+    capacity,
+    types: new Uint16Array(capacity),
+    starts: new Uint32Array(capacity),
+    ends: new Uint32Array(capacity),
+    parents: new Int32Array(capacity),
+    fields: new Uint16Array(capacity),
+    firstChildren: new Int32Array(capacity),
+    nextSiblings: new Int32Array(capacity),
+    prevSiblings: new Int32Array(capacity),
+    subtreeEnds: new Uint32Array(capacity),
+  };
+}
+
+/** Nodes beyond which building space is not kept for the next file (a huge file's would pin 32 bytes a node). */
+const MAX_SCRATCH = 1 << 20;
+
+function scratchSpace(capacity: number): Scratch {
+  if (capacity > MAX_SCRATCH) return allocScratch(capacity);
+  if (!scratch || scratch.capacity < capacity) scratch = allocScratch(Math.min(MAX_SCRATCH, Math.max(capacity, (scratch?.capacity ?? 0) * 2)));
+  return scratch;
+}
+
+/** Doubles the building space, keeping its first `used` nodes. */
+function growScratch(from: Scratch, used: number): Scratch {
+  const to = allocScratch(from.capacity * 2);
+  to.types.set(from.types.subarray(0, used));
+  to.starts.set(from.starts.subarray(0, used));
+  to.ends.set(from.ends.subarray(0, used));
+  to.parents.set(from.parents.subarray(0, used));
+  to.fields.set(from.fields.subarray(0, used));
+  to.firstChildren.set(from.firstChildren.subarray(0, used));
+  to.nextSiblings.set(from.nextSiblings.subarray(0, used));
+  to.prevSiblings.set(from.prevSiblings.subarray(0, used));
+  to.subtreeEnds.set(from.subtreeEnds.subarray(0, used));
+  if (to.capacity <= MAX_SCRATCH) scratch = to;
   return to;
 }
 

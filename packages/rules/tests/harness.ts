@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,13 @@ import { availableBackends, loadBackend, parseNotebook, type ParserBackend } fro
  */
 
 export const FIXTURES_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures');
+
+/** Every fixture file of every rule (not the `.fixed.` expected outputs), sorted: `path` is `<folder>/<name>`. */
+export function allFixtureFiles(): Array<{ path: string; abs: string }> {
+  return readdirSync(FIXTURES_ROOT)
+    .sort()
+    .flatMap((folder) => fixtureFiles(join(FIXTURES_ROOT, folder)).map((name) => ({ path: `${folder}/${name}`, abs: join(FIXTURES_ROOT, folder, name) })));
+}
 
 interface Annotation {
   kind: 'expect' | 'ok' | 'todo-expect' | 'todo-ok';
@@ -127,7 +134,7 @@ export function fixtureCounts(ruleName: string, code: string): { expect: number;
 }
 
 function fixtureFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
   return readdirSync(dir)
     .filter((f) => (f.endsWith('.py') || f.endsWith('.ipynb')) && !/\.fixed\.(py|ipynb)$/.test(f))
     .sort();

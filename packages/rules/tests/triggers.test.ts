@@ -1,10 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { lintText } from '@mlops-lint/core';
+import { lintText, triggerSets } from '@mlops-lint/core';
 import { loadBackend } from '@mlops-lint/parser';
 import { rules } from '../src/index.js';
-import { FIXTURES_ROOT } from './harness.js';
+import { allFixtureFiles } from './harness.js';
 
 /**
  * The textual pre-filter (core `prefilter.ts`) skips a rule on a file that contains none of the rule's
@@ -32,14 +31,18 @@ describe('rule triggers', () => {
     expect(stale).toEqual([]);
   });
 
-  it('triggers are non-empty strings or a RegExp without state (no g or y flag)', () => {
+  it('trigger sets are non-empty strings or a RegExp without state (no g or y flag)', () => {
     for (const rule of rules) {
-      const t = rule.meta.triggers;
-      if (t === undefined) continue;
-      if (t instanceof RegExp) expect(t.global || t.sticky, rule.meta.code).toBe(false);
-      else {
-        expect(t.length, rule.meta.code).toBeGreaterThan(0);
-        for (const s of t) expect(s.length, rule.meta.code).toBeGreaterThan(0);
+      const triggers = rule.meta.triggers;
+      if (triggers === undefined) continue;
+      const sets = triggerSets(triggers);
+      expect(sets.length, rule.meta.code).toBeGreaterThan(0);
+      for (const t of sets) {
+        if (t instanceof RegExp) expect(t.global || t.sticky, rule.meta.code).toBe(false);
+        else {
+          expect(t.length, rule.meta.code).toBeGreaterThan(0);
+          for (const s of t) expect(s.length, rule.meta.code).toBeGreaterThan(0);
+        }
       }
     }
   });
@@ -48,27 +51,17 @@ describe('rule triggers', () => {
     const backend = await loadBackend();
     const configured = rules.map((rule) => ({ rule, severity: rule.meta.severity, options: [] }));
     let files = 0;
-    for (const folder of readdirSync(FIXTURES_ROOT).sort()) {
-      let names: string[];
-      try {
-        names = readdirSync(join(FIXTURES_ROOT, folder)).sort();
-      } catch {
-        continue;
-      }
-      for (const name of names) {
-        if (!/\.(py|ipynb)$/.test(name) || /\.fixed\./.test(name)) continue;
-        const text = readFileSync(join(FIXTURES_ROOT, folder, name), 'utf8');
-        const path = `${folder}/${name}`;
-        const lint = (prefilter: boolean) =>
-          lintText(text, { absPath: `/fixtures/${path}`, displayPath: path }, { backend, rulesFor: () => configured, prefilter, projectRules: true });
-        const withFilter = lint(true);
-        const without = lint(false);
-        expect(withFilter.diagnostics.map((d) => `${d.code} ${d.line}:${d.column} ${d.messageId}`), path).toEqual(
-          without.diagnostics.map((d) => `${d.code} ${d.line}:${d.column} ${d.messageId}`),
-        );
-        expect(withFilter.problems.filter((p) => p.kind === 'rule-crash'), path).toEqual([]);
-        files++;
-      }
+    for (const { path, abs } of allFixtureFiles()) {
+      const text = readFileSync(abs, 'utf8');
+      const lint = (prefilter: boolean) =>
+        lintText(text, { absPath: `/fixtures/${path}`, displayPath: path }, { backend, rulesFor: () => configured, prefilter, projectRules: true });
+      const withFilter = lint(true);
+      const without = lint(false);
+      expect(withFilter.diagnostics.map((d) => `${d.code} ${d.line}:${d.column} ${d.messageId}`), path).toEqual(
+        without.diagnostics.map((d) => `${d.code} ${d.line}:${d.column} ${d.messageId}`),
+      );
+      expect(withFilter.problems.filter((p) => p.kind === 'rule-crash'), path).toEqual([]);
+      files++;
     }
     expect(files).toBeGreaterThan(50);
   });

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { availableBackends, loadBackend, SourceFile } from '@mlops-lint/parser';
-import { findHandlers, functionKey, handlerReach, type HandlerContext } from '../src/utils/handlers.js';
+import { findHandlers, functionKey, HANDLER_TRIGGER, handlerReach, type HandlerContext } from '../src/utils/handlers.js';
+import { allFixtureFiles } from './harness.js';
 
 async function contextFor(code: string, filename = 'app.py'): Promise<HandlerContext> {
   const [name] = await availableBackends();
@@ -159,5 +161,50 @@ describe('handlerReach', () => {
       if (entry) byName.set(fn.childForFieldName('name')?.text ?? '?', entry.depth);
     }
     expect(Object.fromEntries(byName)).toEqual({ leaf: 2, helper: 1, dep: 1, __init__: 1, _prep: 2, p: 0 });
+  });
+});
+
+describe('HANDLER_TRIGGER', () => {
+  /** Every fixture (and each notebook's code) in which `findHandlers` finds a handler. */
+  async function fixturesWithHandlers(): Promise<Array<{ path: string; code: string; handlers: number }>> {
+    const [name] = await availableBackends();
+    const backend = await loadBackend(name ?? 'wasm');
+    const out: Array<{ path: string; code: string; handlers: number }> = [];
+    for (const { path, abs } of allFixtureFiles()) {
+      const source = SourceFile.parse(backend, path, readFileSync(abs, 'utf8'));
+      const handlers = findHandlers({ file: source, filename: path, resolve: (node) => source.resolve(node) }).length;
+      out.push({ path, code: source.text, handlers });
+    }
+    return out;
+  }
+
+  it('matches every fixture that has a request handler (a pre-filter may never hide one)', async () => {
+    const fixtures = await fixturesWithHandlers();
+    const withHandlers = fixtures.filter((f) => f.handlers > 0);
+    expect(withHandlers.length).toBeGreaterThan(30);
+    expect(withHandlers.filter((f) => !HANDLER_TRIGGER.test(f.code)).map((f) => f.path)).toEqual([]);
+  });
+
+  it.each([
+    ['Flask app', 'import flask\napp = flask.Flask(__name__)\n@app.route("/p")\ndef p(): ...\n'],
+    ['route on an app from another module', 'from .app import bp\n@bp.post(\n    "/predict",\n)\ndef p(): ...\n'],
+    ['route path as a keyword', 'from .app import bp\n@bp.get(path="/predict")\ndef p(): ...\n'],
+    ['TorchServe custom handler', 'class H:\n    def initialize(self, context): ...\n    def handle(self, data, context): ...\n'],
+    ['AWS Lambda', 'def lambda_handler(event, context):\n    return 1\n'],
+    ['SageMaker hook', 'def model_fn(model_dir): ...\ndef predict_fn(data, model):\n    return model(data)\n'],
+    ['gRPC servicer', 'import predict_pb2_grpc\nclass S(predict_pb2_grpc.PredictServicer):\n    def Predict(self, request, context): ...\n'],
+    ['Gradio Blocks wiring', 'import gradio as gr\ndef run(text): ...\nbtn.click(\n    fn=run,\n    inputs=[box],\n    outputs=[out],\n)\n'],
+    ['Triton Python backend', 'class TritonPythonModel:\n    def execute(self, requests): ...\n'],
+  ])('matches a file with a %s', async (_label, code) => {
+    const context = await contextFor(code);
+    expect(findHandlers(context).length).toBeGreaterThan(0);
+    expect(HANDLER_TRIGGER.test(code)).toBe(true);
+  });
+
+  it.each([
+    ['a model definition', 'import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return self.layer(x)\n'],
+    ['a multimodal array helper', 'import numpy as np\ndef to_array(x):\n    return np.array(x).split("/")\n'],
+  ])('does not match %s', (_label, code) => {
+    expect(HANDLER_TRIGGER.test(code)).toBe(false);
   });
 });

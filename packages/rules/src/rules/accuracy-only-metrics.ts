@@ -1,7 +1,7 @@
 import { defineRule, type RuleContext, type Visitors } from '@mlops-lint/core';
 import { NodeType, type SyntaxNode } from '@mlops-lint/parser';
 import { callArguments, definitionOf, positionalArguments, stringValue, unparenthesize } from '../utils/args.js';
-import { importedNames, importedRoots, isTestPath, lastName, methodCall, parsedNodesOf, ScriptReach } from '../utils/training-scripts.js';
+import { importedNames, importedRoots, lastName, methodCall, parsedNodesOf, ScriptReach } from '../utils/training-scripts.js';
 import { METRIC_KEYWORDS, METRIC_LOADERS, METRIC_LOG_METHODS, metricKeyKind, metricKind } from '../vocabulary/experiment-tracking.js';
 
 type MessageIds = 'accuracyOnly';
@@ -31,6 +31,7 @@ export default defineRule<[], MessageIds>({
     // lower-cased, as `metricKind` reads it) include `acc`, `accs`, `accuracy` or `accuracies`, or fastai's
     // `error_rate`. Such a word is written `acc`/`Acc` followed by `s`, `u`, a capital, a digit or no letter, or
     // in capitals; `accelerate`, `access` and `accumulator`-style names do not qualify.
+    skipTestFiles: true,
     triggers: /[aA]cc(?![a-rtv-z])|ACC|error_rate/,
     messages: {
       accuracyOnly:
@@ -38,7 +39,6 @@ export default defineRule<[], MessageIds>({
     },
   },
   create(context): Visitors {
-    if (isTestPath(context.filename)) return {};
     return {
       'module:exit'() {
         check(context);

@@ -1,7 +1,6 @@
 import { defineRule, type RuleContext, type Visitors } from '@mlops-lint/core';
 import { NodeType } from '@mlops-lint/parser';
 import { inlinePromptLiterals } from '../utils/prompts.js';
-import { isTestPath } from '../utils/training-scripts.js';
 
 type MessageIds = 'inlinePrompt';
 
@@ -21,7 +20,9 @@ export default defineRule<[], MessageIds>({
     scope: 'project',
     fix: 'none',
     docs: { description: 'Long prompt literal inline in application code while the project has no prompt files' },
-    triggers: ['openai', 'anthropic', 'langchain', 'llama_index', 'litellm', 'ollama', 'cohere', 'mistralai', 'google', 'vertexai', 'groq', 'together', 'transformers', 'fireworks', 'cerebras'],
+    skipTestFiles: true,
+    // Provider libraries; Hugging Face `transformers` only through `pipeline` (the lookaheads test the whole text once).
+    triggers: /openai|OpenAI|anthropic|langchain|llama_index|litellm|ollama|cohere|mistralai|genai|generativeai|vertexai|groq|together|fireworks|cerebras|^(?=[^]*\bpipeline\b)(?=[^]*transformers)/,
     messages: {
       inlinePrompt:
         'prompt of {{size}} is written inline in the code passed to `{{call}}`; keep prompts in a `prompts/` folder (or `*.prompt` files) so they can be reviewed, versioned and evaluated apart from the code',
@@ -29,7 +30,7 @@ export default defineRule<[], MessageIds>({
   },
   create(context: RuleContext<MessageIds>): Visitors {
     if (context.project?.hasPromptFiles) return {};
-    if (context.isNotebook || isTestPath(context.filename)) return {};
+    if (context.isNotebook) return {};
     const seen = new Set<number>();
     return {
       [NodeType.Call](node) {

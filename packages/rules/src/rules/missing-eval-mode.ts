@@ -1,6 +1,6 @@
 import { defineRule } from '@mlops-lint/core';
 import { NodeType, type SyntaxNode } from '@mlops-lint/parser';
-import { constructorModeDependence, hasSyntheticInput, receiverKey, rootReason, torchAnalysis, type InferenceCall, type TrainReason } from '../utils/torch-inference.js';
+import { constructorModeDependence, hasSyntheticInput, receiverKey, rootReason, TORCH_INFERENCE_TRIGGERS, torchAnalysis, type InferenceCall, type TrainReason } from '../utils/torch-inference.js';
 
 type MessageIds = 'trainMode';
 
@@ -17,7 +17,8 @@ export default defineRule<[], MessageIds>({
     scope: 'file',
     fix: 'none',
     docs: { description: 'PyTorch model used for inference without model.eval()' },
-    triggers: /torch|transformers|diffusers|timm|peft|lightning/,
+    skipTestFiles: true,
+    triggers: TORCH_INFERENCE_TRIGGERS,
     messages: {
       trainMode: '`{{model}}` runs inference in training mode ({{why}}); dropout and batch-norm layers behave as in training until `{{model}}.eval()` is called',
     },

@@ -1,7 +1,7 @@
 import { defineRule } from '@mlops-lint/core';
 import { NodeType, type SyntaxNode } from '@mlops-lint/parser';
 import { enclosingFunction } from '../utils/handlers.js';
-import { hasSyntheticInput, receiverKey, torchAnalysis } from '../utils/torch-inference.js';
+import { hasSyntheticInput, receiverKey, TORCH_INFERENCE_TRIGGERS, torchAnalysis } from '../utils/torch-inference.js';
 
 type MessageIds = 'gradEnabled';
 
@@ -18,7 +18,8 @@ export default defineRule<[], MessageIds>({
     scope: 'file',
     fix: 'none',
     docs: { description: 'PyTorch inference runs with autograd enabled' },
-    triggers: /torch|transformers|diffusers|timm|peft|lightning/,
+    skipTestFiles: true,
+    triggers: TORCH_INFERENCE_TRIGGERS,
     messages: {
       gradEnabled: '`{{call}}` in `{{fn}}` runs with autograd on and records a graph it never uses; wrap inference in `torch.inference_mode()` or `torch.no_grad()`',
     },

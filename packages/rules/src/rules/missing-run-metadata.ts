@@ -2,7 +2,6 @@ import { defineRule, type RuleContext, type Visitors } from '@mlops-lint/core';
 import { NodeType, type SyntaxNode } from '@mlops-lint/parser';
 import { callArguments, definitionOf, keywordValue, literalValue, mayMutateDict, positionalArguments, stringValue, unparenthesize } from '../utils/args.js';
 import {
-  isTestPath,
   lineEndOf,
   methodCall,
   ownLineIndent,
@@ -42,6 +41,7 @@ export default defineRule<[], MessageIds>({
     scope: 'file',
     fix: 'safe',
     docs: { description: 'GPU experiment run that records no hardware or environment metadata' },
+    skipTestFiles: true,
     triggers: ['mlflow', 'wandb'],
     messages: {
       missingMetadata:
@@ -50,7 +50,6 @@ export default defineRule<[], MessageIds>({
     },
   },
   create(context): Visitors {
-    if (isTestPath(context.filename)) return {};
     return {
       'module:exit'() {
         check(context);

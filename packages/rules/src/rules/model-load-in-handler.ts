@@ -6,6 +6,7 @@ import {
   enclosingClass,
   findHandlers,
   functionKey,
+  HANDLER_TRIGGER,
   handlerReach,
   isCachedFunction,
   parameterNames,
@@ -30,7 +31,8 @@ export default defineRule<[], MessageIds>({
     scope: 'file',
     fix: 'suggestion',
     docs: { description: 'Model loaded on every request inside a request handler' },
-    triggers: /load|from_pretrained|from_single_file|pipeline|InferenceSession|SentenceTransformer|CrossEncoder|YOLO|Interpreter|Booster|LLM|Llama|KerasLayer|create_model|pretrained|weights|Reader|applications|WhisperModel|GPT4All|Embeddings/,
+    // A model load, in a file that has request handlers.
+    triggers: { all: [/load|from_pretrained|from_single_file|pipeline|InferenceSession|SentenceTransformer|CrossEncoder|YOLO|Interpreter|Booster|LLM|Llama|KerasLayer|create_model|pretrained|weights|Reader|applications|WhisperModel|GPT4All|Embeddings|readNet/, HANDLER_TRIGGER] },
     messages: {
       loadInHandler: '`{{call}}` runs on every request to `{{handler}}` ({{reason}}); load the model once {{where}}',
       loadInHelper: '`{{call}}` in `{{helper}}` runs on every request: `{{handler}}` ({{reason}}) calls it{{through}}; load the model once {{where}}',
@@ -69,6 +71,8 @@ function extraLoadOf(name: string, keywords: ReadonlySet<string>): ModelLoad | n
   if (name === 'easyocr.Reader') return { library: 'easyocr', label: 'easyocr.Reader' };
   if (name === 'faster_whisper.WhisperModel') return { library: 'faster-whisper', label: name };
   if (name === 'gpt4all.GPT4All') return { library: 'gpt4all', label: name };
+  // OpenCV's DNN module reads Caffe/TensorFlow/ONNX/Darknet weights from disk.
+  if (/^cv2\.dnn\.readNet(From\w+)?$/.test(name)) return { library: 'opencv', label: name };
   // LangChain's wrappers build a sentence-transformers model.
   if (/^langchain(_\w+)?(\.\w+)*\.HuggingFace(Bge|Instruct)?Embeddings$/.test(name)) return { library: 'langchain', label: name.split('.').pop() ?? name };
   return null;
@@ -95,9 +99,31 @@ function loadOf(context: Context, call: SyntaxNode): ModelLoad | null {
   const keywords = keywordNames(call);
   const load = modelLoadOf(name, method, keywords) ?? (name ? (extraLoadOf(name, keywords) ?? pretrainedConstructorOf(name, call)) : null);
   if (load) return load;
+  const fresh = freshObjectLoadOf(context, call, callee, method);
+  if (fresh) return fresh;
   // `from fastai.vision.all import *` leaves `load_learner` unresolved.
   if (name === 'load_learner' && /^\s*(from|import)\s+fastai\b/m.test(context.file.text)) return { library: 'fastai', label: 'load_learner' };
   return null;
+}
+
+/**
+ * `detector = SSDDetector(); detector._load_model()` in one function: the object is built there, so its own
+ * `load_model`/`load_weights` method reads the weights again on every call, whatever class defines it.
+ */
+function freshObjectLoadOf(context: Context, call: SyntaxNode, callee: SyntaxNode, method: string | null): ModelLoad | null {
+  if (!method || !/^_?load_(model|weights)$/.test(method)) return null;
+  const receiver = callee.childForFieldName('object');
+  if (receiver?.type !== NodeType.Identifier) return null;
+  const def = definitionOf(context.file, receiver);
+  if (def?.kind !== 'value') return null;
+  const value = unparenthesize(def.node);
+  if (value.type !== NodeType.Call) return null;
+  const ctor = value.childForFieldName('function');
+  const ctorName = ctor?.type === NodeType.Attribute ? ctor.childForFieldName('attribute')?.text : ctor?.type === NodeType.Identifier ? ctor.text : null;
+  if (!ctorName || !/^[A-Z]/.test(ctorName)) return null;
+  const fn = enclosingFunctionOf(call);
+  if (!fn || !within(def.node, fn) || enclosingFunctionOf(def.node)?.startIndex !== fn.startIndex) return null;
+  return { library: 'model', label: `${receiver.text}.${method}` };
 }
 
 /** Names that hold a model id or path rather than a model object. */
@@ -140,7 +166,8 @@ function check(context: Context, reach: ReadonlyMap<string, Reach>, call: Syntax
   if (load.label === 'transformers.pipeline' && wrapsLoadedModel(context, call)) return;
   if (isCachedFunction(context, fn)) return;
   if (isGuarded(context, call, fn)) return;
-  if (new SourceTracer(context, reach).ofLoad(call, found) === 'payload') return;
+  const source = new SourceTracer(context, reach).ofLoad(call, found);
+  if (source === 'payload' || source === 'copy') return;
 
   const where = startupAdvice(handler);
   const handlerName = displayName(handler.node);
@@ -509,7 +536,11 @@ function declaresGlobal(fn: SyntaxNode, name: string): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // Loads of request data
 
-type SourceKind = 'payload' | 'path' | 'other';
+/** `copy`: bytes this function itself just serialized (`pickle.loads(pickle.dumps(obj))`), an in-memory deep copy. */
+type SourceKind = 'payload' | 'path' | 'copy' | 'other';
+
+/** Serializers whose result is the bytes a `loads` reads back. */
+const IN_MEMORY_DUMPS = new Set(['pickle.dumps', 'cloudpickle.dumps', 'dill.dumps']);
 
 /** Functions that wrap bytes without reading anything else: `io.BytesIO(body)`, `base64.b64decode(s)`. */
 const BUFFER_WRAPPERS = new Set([
@@ -571,6 +602,7 @@ class SourceTracer {
         const callee = n.childForFieldName('function');
         if (!callee) return 'other';
         const name = this.context.resolve(n);
+        if (name && IN_MEMORY_DUMPS.has(canonicalName(name))) return 'copy';
         if (name && BUFFER_WRAPPERS.has(canonicalName(name))) return recurse(positionalArguments(n)[0] ?? null, true);
         if (callee.type !== NodeType.Attribute) return 'other';
         const method = callee.childForFieldName('attribute')?.text ?? '';
@@ -600,7 +632,7 @@ class SourceTracer {
         const operands = n.namedChildren.filter((c) => c.type !== NodeType.Comment);
         const values = n.type === NodeType.ConditionalExpression ? [operands[0], operands[2]] : operands;
         const kinds = values.map((c) => recurse(c ?? null));
-        return kinds.includes('payload') ? 'payload' : kinds.includes('path') ? 'path' : 'other';
+        return kinds.includes('payload') ? 'payload' : kinds.includes('path') ? 'path' : kinds.every((k) => k === 'copy') ? 'copy' : 'other';
       }
       default:
         return 'other';

@@ -11,6 +11,7 @@ import {
   stringValue,
   unparenthesize,
 } from '../utils/args.js';
+import { withItemValue } from '../utils/calls.js';
 import { HUB_LIBRARIES, HUB_LOAD_METHODS, isLocalPath } from '../vocabulary/hub.js';
 
 type MessageIds = 'trustRemoteCode';
@@ -129,6 +130,18 @@ function behindOptIn(call: SyntaxNode): boolean {
 
 const REMOTE_CODE_SWITCH = /trust_remote|remote_code/i;
 
+function isParameterOfEnclosingFunction(id: SyntaxNode): boolean {
+  for (let p = id.parent; p; p = p.parent) {
+    if (p.type !== NodeType.FunctionDefinition) continue;
+    const params = p.childForFieldName('parameters');
+    return params !== null && params.namedChildren.some((c) => c.type === NodeType.Identifier && c.text === id.text);
+  }
+  return false;
+}
+
+/** pytest fixtures that hand a test a fresh local directory. */
+const TEMP_DIR_FIXTURES: ReadonlySet<string> = new Set(['tmp_path', 'tmpdir']);
+
 /** `datasets` builders packaged with the library: they run no code from a repository. */
 const PACKAGED_BUILDERS: ReadonlySet<string> = new Set([
   'json',
@@ -172,11 +185,16 @@ function isLocalExpression(context: RuleContext<MessageIds>, node: SyntaxNode, d
     }
     case NodeType.Identifier: {
       const def = definitionOf(context.file, node);
-      return def?.kind === 'value' ? isLocalExpression(context, unparenthesize(def.node), depth + 1) : false;
+      if (def?.kind === 'value') return isLocalExpression(context, unparenthesize(def.node), depth + 1);
+      // pytest's temporary-directory fixtures: a folder the test itself just wrote.
+      if (TEMP_DIR_FIXTURES.has(node.text) && (def?.kind === 'parameter' || (def === null && isParameterOfEnclosingFunction(node)))) return true;
+      // `with tempfile.TemporaryDirectory() as tmpdir:`
+      const opened = def === null ? withItemValue(node.text, node) : null;
+      return opened !== null && isLocalExpression(context, unparenthesize(opened), depth + 1);
     }
     case NodeType.Call: {
       const qualified = context.resolve(node) ?? '';
-      return /^(?:os\.path\.\w+|pathlib\.\w*Path)$/.test(qualified);
+      return /^(?:os\.path\.\w+|pathlib\.\w*Path|tempfile\.(?:TemporaryDirectory|mkdtemp|gettempdir))$/.test(qualified);
     }
     case NodeType.BinaryOperator: {
       // `MODELS / "phi-2"` on a pathlib.Path.

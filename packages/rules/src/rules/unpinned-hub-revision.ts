@@ -33,6 +33,7 @@ export default defineRule<[], MessageIds>({
     scope: 'file',
     fix: 'none',
     docs: { description: 'Hugging Face Hub load without a pinned revision' },
+    skipTestFiles: true,
     triggers: ['from_pretrained', 'pipeline', 'hf_hub_download', 'snapshot_download', 'load_dataset', 'SentenceTransformer', 'CrossEncoder'],
     messages: {
       unpinned:

@@ -89,7 +89,14 @@ export default defineRule<[], MessageIds>({
     scope: 'file',
     fix: 'unsafe',
     docs: { description: 'Deserializing pickle-based or unsafe YAML data that this file did not write runs arbitrary code' },
-    triggers: ['pickle', 'Pickle', 'joblib', 'dill', 'yaml', 'torch', 'jsonpickle'],
+    // A serialisation library, and the name of a loading call (`load`, `loads`, `load_all`, `unsafe_load`,
+    // `full_load`, `Unpickler`, `read_pickle`, `decode`, `shelve.open`), in the import or at the call.
+    triggers: {
+      all: [
+        ['pickle', 'Pickle', 'joblib', 'dill', 'yaml', 'torch', 'jsonpickle', 'shelve'],
+        /\bload(?:s|_all)?\b|unsafe_load|full_load|Unpickler|read_pickle|decode|shelve/,
+      ],
+    },
     messages: {
       pickleLoad: '`{{fn}}` unpickles its input: a crafted {{what}} runs arbitrary code when loaded, so only load data you produced or trust',
       networkPickle: '`{{fn}}` unpickles data received over the network: anyone who can send a request can run code on this machine',
@@ -104,6 +111,10 @@ export default defineRule<[], MessageIds>({
     const torchSafeByDefault = atLeast(context.project?.torchMinVersion, 2, 6);
     const loads: Array<{ node: SyntaxNode; kind: 'pickle' | 'numpy' | 'yaml' | 'torch'; fn: string; data: SyntaxNode | null; how?: string }> = [];
     const written = new Set<string>();
+    /** Functions that pickle something themselves (keyed by position) … */
+    const pickling = new Set<string>();
+    /** … and exchange it between the ranks of one job through `torch.distributed` collectives. */
+    const collective = new Set<string>();
 
     const keyOf = (node: SyntaxNode | null): string | null => (node ? dataKey(context, node, 0) : null);
 
@@ -125,6 +136,14 @@ export default defineRule<[], MessageIds>({
         }
         const dump = DUMPS.get(fn);
         if (dump) recordDump(node, fn, dump);
+        if (dump && /^(?:pickle|cloudpickle|dill)\./.test(fn)) {
+          const owner = enclosingFunction(node);
+          if (owner) pickling.add(`${owner.startIndex}`);
+        }
+        if (/^torch\.distributed\.(?:\w+\.)*(?:broadcast|all_gather|all_gather_into_tensor|gather|scatter|all_to_all|all_to_all_single|send|recv|isend|irecv)$/.test(fn)) {
+          const owner = enclosingFunction(node);
+          if (owner) collective.add(`${owner.startIndex}`);
+        }
         if (fn === 'yaml.dump' || fn === 'yaml.safe_dump') recordDump(node, fn, { returns: true });
 
         const lib = PICKLE_LOADS.get(fn);
@@ -182,6 +201,10 @@ export default defineRule<[], MessageIds>({
         if (data && isInMemoryRoundTrip(data)) return;
         const key = keyOf(data);
         if (key && written.has(key)) return;
+        // An object collective (pickle, `all_gather`/`broadcast` the bytes, unpickle, all in one function) reads back
+        // what this same function wrote on another rank of the job. (Bytes from a socket or HTTP stay suspect.)
+        const owner = kind === 'pickle' && fn.endsWith('.loads') ? enclosingFunction(node) : null;
+        if (owner && pickling.has(`${owner.startIndex}`) && collective.has(`${owner.startIndex}`)) return;
       }
       switch (kind) {
         case 'pickle':
@@ -254,6 +277,11 @@ export default defineRule<[], MessageIds>({
     }
   },
 });
+
+function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
+  for (let p = node.parent; p; p = p.parent) if (p.type === NodeType.FunctionDefinition) return p;
+  return null;
+}
 
 function dataArgument(call: SyntaxNode, lib: string): SyntaxNode | null {
   const param = DATA_PARAM.get(lib);

@@ -25,8 +25,6 @@ interface SeedCall {
 /** What a local class is, by the bases it derives from. */
 type ClassKind = RngLibrary | 'self-seeding';
 
-const TEST_PATH = /(^|[\\/])(tests?|testing)[\\/]|(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.(py|ipynb)$/i;
-
 /** Calls whose names mention seeding but do not seed the global RNGs (or seed them from entropy). */
 const NOT_A_SEED_ALL = new Set(['seed', 'manual_seed', 'initial_seed', 'seed_worker', 'worker_init_fn', 'reseed', 'from_seed']);
 /** RNG-library calls named like seeding that draw a fresh, non-reproducible seed. */
@@ -51,6 +49,7 @@ export default defineRule<[], MessageIds>({
     scope: 'file',
     fix: 'safe',
     docs: { description: 'Random number generators used without a seed, or seeded for only some libraries' },
+    skipTestFiles: true,
     triggers: /seed|split|fit|train|step|gradients|minimize/,
     messages: {
       partialSeed: '`{{seed}}` is set but {{missing}} {{verb}} not; runs are not reproducible',
@@ -59,7 +58,6 @@ export default defineRule<[], MessageIds>({
     },
   },
   create(context): Visitors {
-    if (TEST_PATH.test(context.filename.replace(/\\/g, '/'))) return {};
     const calls: SyntaxNode[] = [];
     const classes: SyntaxNode[] = [];
     const functions: SyntaxNode[] = [];
@@ -146,7 +144,7 @@ function analyze(context: RuleContext<MessageIds>, collected: Collected): void {
       else if (kind) buildSites.push({ call, library: kind });
     }
     if (q) {
-      if (isSelfSeedingTrainer(q)) seedAll = true;
+      if (isSelfSeedingTrainer(q) || isSeedingCli(call, q)) seedAll = true;
       const consumed = consumerOf(call, q);
       if (consumed && !isCosmetic(context, call)) {
         if (isBuilder(call, q)) buildSites.push({ call, library: consumed });
@@ -194,8 +192,11 @@ function analyze(context: RuleContext<MessageIds>, collected: Collected): void {
   // way we cannot see (`env.seed(0)`, `g.manual_seed(0)`, a seed helper from another module).
   if (mentionsSeed) return;
   // Deterministic training is irreproducible only on random data or from randomly initialised weights.
-  const random = useSites.some((u) => reachable(u.call)) || buildSites.some((b) => reachable(b.call));
-  const candidates = [...trainingCalls, ...(random ? otherTraining : [])];
+  // Module-level code after a module-level training statement cannot feed it (a demo's `random.choice` defaults).
+  const canFeed = (site: SyntaxNode, training: SyntaxNode): boolean =>
+    reachable(site) && (site.startIndex < training.startIndex || inFunction(site) || inFunction(training));
+  const randomFor = (t: SyntaxNode): boolean => useSites.some((u) => canFeed(u.call, t)) || buildSites.some((b) => canFeed(b.call, t));
+  const candidates = [...trainingCalls, ...otherTraining.filter(randomFor)];
   const first = candidates.filter(reachable).sort((a, b) => a.startIndex - b.startIndex)[0];
   if (first) context.report({ node: first, messageId: 'noSeed', data: { call: calleeText(first) } });
 }
@@ -373,6 +374,21 @@ function isOpaqueSeedAll(
 }
 
 /** `transformers.Trainer(...)`, `trl.SFTTrainer(...)`: these seed everything from `TrainingArguments.seed`. */
+/**
+ * `LightningCLI(...)` calls `seed_everything` before it builds the model, with `seed_everything_default` (`True` by
+ * default: a drawn seed, saved in the run's config) unless that is `False`/`None`.
+ */
+function isSeedingCli(call: SyntaxNode, q: string): boolean {
+  if (!/^(?:lightning(?:\.pytorch)?|pytorch_lightning)(?:\.utilities)?\.cli\.LightningCLI$/.test(q) && !/^(?:lightning(?:\.pytorch)?|pytorch_lightning)\.LightningCLI$/.test(q)) return false;
+  const value = keywordValue(call, 'seed_everything_default');
+  return value === null || (value.type !== NodeType.False && value.type !== NodeType.None);
+}
+
+function inFunction(node: SyntaxNode): boolean {
+  for (let p = node.parent; p; p = p.parent) if (p.type === NodeType.FunctionDefinition || p.type === NodeType.ClassDefinition) return true;
+  return false;
+}
+
 function isSelfSeedingTrainer(q: string): boolean {
   const top = q.split('.')[0] ?? '';
   return SELF_SEEDING_TRAINER_MODULES.includes(top) && /\.\w*Trainer$/.test(q);

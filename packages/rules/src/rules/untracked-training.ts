@@ -5,7 +5,6 @@ import {
   importedNames,
   importedRoots,
   isInsideLoop,
-  isTestPath,
   lastName,
   lineEndOf,
   methodCall,
@@ -60,6 +59,7 @@ export default defineRule<[], MessageIds>({
     scope: 'file',
     fix: 'suggestion',
     docs: { description: 'Training entry point with no experiment tracking' },
+    skipTestFiles: true,
     triggers: ['fit', 'train', 'step', 'apply_', 'fine_tune'],
     messages: {
       untracked:
@@ -69,7 +69,6 @@ export default defineRule<[], MessageIds>({
     },
   },
   create(context): Visitors {
-    if (isTestPath(context.filename)) return {};
     return {
       'module:exit'() {
         check(context);

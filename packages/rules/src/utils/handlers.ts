@@ -894,3 +894,69 @@ export function reachOfNode(reach: ReadonlyMap<string, Reach>, node: SyntaxNode)
   }
   return null;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pre-filter
+
+/**
+ * Text that every file with a request handler contains: a sound textual trigger (`meta.triggers`) for rules that
+ * only report in or around handlers (ML101, ML103; part of ML601/ML602's). Each way {@link findHandlers} recognises
+ * a handler needs one of these in the text:
+ * - a name resolved through imports (`flask.Flask`, `bentoml.api`, `ts.torch_handler.base_handler.BaseHandler`,
+ *   `django.urls.path`, …): its module is named, as a whole word, in an import (the first segment, or the second when
+ *   the first is as short as `ts`);
+ * - a route path literal as a decorator's or registration's argument (`@router.post("/predict")` on an app object
+ *   from another module, `path="/predict"`, `bp.add_url_rule(…)`);
+ * - conventional names: `_pb2_grpc` servicers, `TritonPythonModel`, Truss `def predict`, TorchServe `def handle`,
+ *   SageMaker `*_fn` hooks, Lambda `(event, context)`, Django views `(request, …)` (Gradio event wiring needs
+ *   `gradio` imported).
+ * Over-matching only costs a parse; under-matching would lose findings, so when in doubt a term is added.
+ */
+export const HANDLER_TRIGGER: RegExp = handlerTrigger();
+
+function handlerTrigger(): RegExp {
+  const qualifiedNames = [
+    ...APP_FACTORIES.keys(),
+    ...MORE_APP_FACTORIES.keys(),
+    ...HANDLER_DECORATORS.keys(),
+    ...HANDLER_BASE_CLASSES.keys(),
+    ...HANDLER_BASE_CLASS_PREFIXES.map((p) => p.prefix),
+    ...CALLBACK_REGISTRARS.keys(),
+    ...DJANGO_VIEW_DECORATORS,
+    // Names this file matches by hand.
+    'ray.serve.deployment',
+    'dash.Dash',
+    'dash.callback',
+    'modal.method',
+    'gradio.on',
+    'starlette.routing.Route',
+    'fastapi.routing.APIRoute',
+    'django.urls.path',
+    'azure.functions.HttpRequest',
+    'rest_framework.decorators.action',
+    // Modules whose import alone makes handlers (`importsModule`).
+    'falcon',
+    'streamlit',
+    'gradio',
+    'sagemaker',
+  ];
+  const modules = new Set<string>();
+  for (const name of qualifiedNames) {
+    const [first = '', second] = name.split('.');
+    modules.add(first.length < 3 && second ? second : first);
+  }
+  const path = String.raw`[rRfFbBuU]{0,2}["']/`;
+  const terms = [
+    String.raw`\b(?:${[...modules].sort().join('|')})\b`,
+    ...CONVENTIONAL_HANDLER_CLASSES.keys(),
+    String.raw`@[\w.]+\(\s*${path}`,
+    String.raw`\b(?:path|rule|route)\s*=\s*${path}`,
+    String.raw`\.add_(?:url_rule|api_route|api_websocket_route|route|get|post|put|patch|delete)\b`,
+    '_pb2_grpc',
+    String.raw`def\s+(?:predict|handle)\b`,
+    ...SAGEMAKER_REQUEST_FUNCTIONS,
+    String.raw`\(\s*_?event\b`,
+    String.raw`\(\s*request\b`,
+  ];
+  return new RegExp(terms.join('|'));
+}

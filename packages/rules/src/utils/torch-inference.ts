@@ -17,8 +17,21 @@
 import type { RuleContext } from '@mlops-lint/core';
 import { canonicalName, NodeType, type SourceFile, type SyntaxNode } from '@mlops-lint/parser';
 import { callArguments, definitionOfName, keywordValue, literalValue, positionalArguments, stringValue, unparenthesize, type NameDefinition } from './args.js';
-import { calledFunction, decoratorsOf, enclosingClass, enclosingFunction, findHandlers, functionKey, handlerReach, methodOf, methodsOf, parameterNames, reachOfNode, type Reach } from './handlers.js';
+import { calledFunction, decoratorsOf, enclosingClass, enclosingFunction, findHandlers, functionKey, HANDLER_TRIGGER, handlerReach, methodOf, methodsOf, parameterNames, reachOfNode, type Reach } from './handlers.js';
 import { isTestPath, nameTokens } from './training-scripts.js';
+
+/**
+ * The textual triggers of ML601/ML602: a torch-family library, and one of the three inference contexts
+ * {@link TorchAnalysis.inferenceCalls} accepts: a request handler ({@link HANDLER_TRIGGER}), autograd switched off
+ * around the call (`no_grad`, `inference_mode`, `set_grad_enabled`), or a function named for inference
+ * (`def predict…`, `def run_inference`, `def evaluate`, `def test(model, …)`; names are matched by token, in any case).
+ */
+export const TORCH_INFERENCE_TRIGGERS = {
+  all: [
+    /torch|transformers|diffusers|timm|peft|lightning/,
+    new RegExp(`${HANDLER_TRIGGER.source}|no_grad|inference_mode|set_grad_enabled|def\\s+\\w*(?:predict|infer|val|generat|test)`, 'i'),
+  ],
+} as const;
 
 /** What the analysis needs from a rule context. */
 export type TorchContext = Pick<RuleContext, 'file' | 'filename' | 'resolve' | 'inErrorRegion'>;

@@ -7,12 +7,8 @@ import { NodeType, type SourceFile, type SyntaxNode } from '@mlops-lint/parser';
 
 export type ScriptContext = Pick<RuleContext, 'file' | 'filename' | 'resolve' | 'inErrorRegion'>;
 
-const TEST_PATH = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_test|conftest)\.(py|ipynb)$/i;
-
-/** Whether a path names a test module (`test_x.py`, `x_test.py`, `conftest.py`, anything under `tests/`). */
-export function isTestPath(filename: string): boolean {
-  return TEST_PATH.test(filename.replace(/\\/g, '/'));
-}
+/** Whether a path names a test module; rules that never report there declare `meta.skipTestFiles` instead. */
+export { isTestPath } from '@mlops-lint/core';
 
 /** Nodes of some types outside unparsable regions, in source order. */
 export function parsedNodesOf(context: ScriptContext, types: string | string[]): SyntaxNode[] {

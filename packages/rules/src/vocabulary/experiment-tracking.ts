@@ -152,6 +152,7 @@ function normalizeMetricName(name: string): string {
 }
 
 const GAN_ACCURACY = /_(generator|discriminator|disc|gen|netd|netg|d|g)_(acc|accuracy)\d*_/;
+const TOKEN_ACCURACY = /_(token|tokens|tok|next_token|per_token|char|character)_(acc|accuracy)\d*_/;
 const ACCURACY_NAME = /_(acc|accuracy|accuracies|accs)\d*_/;
 const RICH_NAME =
   /_(precision|precisions|recall|recalls|f1|f1s|f\d|fbeta|fscore|f_score|f_measure|auc|auroc|auprc|roc|average_precision|avg_precision|confusion|classification_report|mcc|matthews|kappa|cohen|balanced_acc|balanced_accuracy|log_loss|logloss|brier|iou|miou|jaccard|dice|bleu|rouge\w*|sacrebleu|meteor|bertscore|perplexity|ppl|wer|cer|ndcg|mrr|sensitivity|specificity|tpr|fpr|tnr|ppv|npv|hamming|mse|rmse|mae|mape|smape|msle|rmsle|r2|rsquared|explained_variance|mean_squared|mean_absolute|median_absolute|huber|pearson|pearsonr|spearman|spearmanr|crosstab)_|_top_?([2-9]|\d\d+|k)_|_acc_?([2-9]|\d\d+)_|_accuracy_?([2-9]|\d\d+)_/;
@@ -166,6 +167,8 @@ export function metricKind(name: string): 'rich' | 'accuracy' | null {
   if (RICH_NAME.test(norm)) return 'rich';
   // A GAN's generator/discriminator accuracy is a training diagnostic, not a classifier evaluation.
   if (GAN_ACCURACY.test(norm)) return null;
+  // Next-token accuracy of a language model is a training diagnostic over a vocabulary, not a classifier's score.
+  if (TOKEN_ACCURACY.test(norm)) return null;
   if (ACCURACY_NAME.test(norm)) return 'accuracy';
   return null;
 }
