@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import {
   computeProjectFacts,
   discoverFiles,
@@ -145,6 +144,8 @@ export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): P
   for (const p of problems) io.stderr(`${problemLine(p)}\n`);
 
   if (flags.diff) {
+    // Loaded here: only --diff needs it, and every import is start-up time of a cached run.
+    const { createTwoFilesPatch } = await import('diff');
     let patch = '';
     for (const r of results) {
       if (r.output !== undefined && r.original !== undefined) {

@@ -4,7 +4,7 @@
  * it pins (PEP 503 name → version); which manifests a lock covers is decided by the project model.
  */
 import { parse as parseToml } from 'smol-toml';
-import { isMap, isSeq, parseDocument } from 'yaml';
+import { yaml } from './yaml.js';
 import { CONDA_NAME_ALIASES, type ManifestProblem } from './manifests.js';
 import { normalizeName } from './requirements.js';
 
@@ -76,12 +76,12 @@ export function parseLockFile(file: string, kind: Exclude<LockKind, 'pip-compile
           }
           break;
         }
-        const doc = parseDocument(text);
+        const doc = yaml().parseDocument(text);
         if (doc.errors[0]) throw new Error(doc.errors[0].message.split('\n')[0]);
-        const pkgs = isMap(doc.contents) ? doc.contents.get('package', true) : null;
-        if (isSeq(pkgs)) {
+        const pkgs = yaml().isMap(doc.contents) ? doc.contents.get('package', true) : null;
+        if (yaml().isSeq(pkgs)) {
           for (const item of pkgs.items) {
-            if (!isMap(item)) continue;
+            if (!yaml().isMap(item)) continue;
             const name = item.get('name');
             const version = item.get('version');
             const manager = item.get('manager');

@@ -6,7 +6,8 @@
  */
 import { LineIndex } from '@mlops-lint/parser';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+import { yaml } from './yaml.js';
 import {
   exactVersionOf,
   isImmutableUrl,
@@ -626,25 +627,25 @@ function parseCondaSpec(spec: string): { name: string; specifier: string; exact:
 }
 
 function readConda(manifest: Manifest, text: string, index: LineIndex): void {
-  const doc = parseDocument(text, { uniqueKeys: false });
+  const doc = yaml().parseDocument(text, { uniqueKeys: false });
   const error = doc.errors[0];
   if (error) {
     const pos = error.linePos?.[0];
     throw new ManifestError(`invalid YAML: ${error.message.split('\n')[0] ?? ''}`, pos?.line ?? 1, pos?.col ?? 1);
   }
-  const deps = isMap(doc.contents) ? doc.contents.get('dependencies', true) : null;
-  if (!isSeq(deps)) return;
+  const deps = yaml().isMap(doc.contents) ? doc.contents.get('dependencies', true) : null;
+  if (!yaml().isSeq(deps)) return;
   const scalarAt = (node: YamlNode): { value: string; start: number } | null => {
-    if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return null;
+    if (!yaml().isScalar(node) || typeof node.value !== 'string' || !node.range) return null;
     const start = node.range[0];
     // Quoted scalars: the content starts after the quote.
     const quote = text[start] === '"' || text[start] === "'" ? 1 : 0;
     return { value: node.value, start: start + quote };
   };
   for (const item of deps.items) {
-    if (isMap(item)) {
+    if (yaml().isMap(item)) {
       const pip = item.get('pip', true);
-      if (!isSeq(pip)) continue;
+      if (!yaml().isSeq(pip)) continue;
       for (const p of pip.items) {
         const s = scalarAt(p as YamlNode);
         if (!s) continue;

@@ -7,7 +7,8 @@ import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
-import { isMap, isScalar, isSeq, parseDocument, type YAMLMap } from 'yaml';
+import type { YAMLMap } from 'yaml';
+import { yaml } from './yaml.js';
 import type { ProjectFacts } from '../rule.js';
 import { listProjectFiles, WALK_SKIP_DIRS, type ProjectFile } from './files.js';
 import { lockKindOf, parseLockFile, type LockFile } from './locks.js';
@@ -443,9 +444,9 @@ export class Project {
       if (base.endsWith('.dvc') && base !== '.dvc') {
         const doc = this.yamlOf(f.path);
         const list = doc?.get('outs', true);
-        if (isSeq(list)) {
+        if (yaml().isSeq(list)) {
           for (const item of list.items) {
-            const p = isMap(item) ? item.get('path') : null;
+            const p = yaml().isMap(item) ? item.get('path') : null;
             if (typeof p === 'string') pushJoined(outs, dir, p);
           }
         }
@@ -454,22 +455,22 @@ export class Project {
       } else if (base === 'dvc.yaml' || base === 'dvc.lock') {
         const doc = this.yamlOf(f.path);
         const stages = doc?.get('stages', true);
-        if (!isMap(stages)) continue;
+        if (!yaml().isMap(stages)) continue;
         for (const pair of stages.items) {
           const stage = pair.value;
-          if (!isMap(stage)) continue;
+          if (!yaml().isMap(stage)) continue;
           const wdir = stage.get('wdir');
           const base2 = typeof wdir === 'string' ? (joinRelative(dir, wdir) ?? dir) : dir;
           for (const key of ['outs', 'metrics', 'plots']) {
             const list = stage.get(key, true);
-            if (!isSeq(list)) continue;
+            if (!yaml().isSeq(list)) continue;
             for (const item of list.items) {
-              if (isScalar(item) && typeof item.value === 'string') pushJoined(outs, base2, item.value);
-              else if (isMap(item)) {
+              if (yaml().isScalar(item) && typeof item.value === 'string') pushJoined(outs, base2, item.value);
+              else if (yaml().isMap(item)) {
                 // `- path: model.pt` (dvc.lock) or `- model.pt: {cache: false}` (dvc.yaml)
                 const p = item.get('path');
                 if (typeof p === 'string') pushJoined(outs, base2, p);
-                else for (const k of item.items) if (isScalar(k.key) && typeof k.key.value === 'string') pushJoined(outs, base2, k.key.value);
+                else for (const k of item.items) if (yaml().isScalar(k.key) && typeof k.key.value === 'string') pushJoined(outs, base2, k.key.value);
               }
             }
           }
@@ -483,8 +484,8 @@ export class Project {
     const text = this.readText(file);
     if (text === null) return null;
     try {
-      const doc = parseDocument(text);
-      return isMap(doc.contents) ? doc.contents : null;
+      const doc = yaml().parseDocument(text);
+      return yaml().isMap(doc.contents) ? doc.contents : null;
     } catch {
       return null;
     }
