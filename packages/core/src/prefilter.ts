@@ -14,8 +14,11 @@ import type { AnyRule } from './rule.js';
  * deliberately trigger-free).
  */
 
-/** Strings at least one of which occurs in the text, or a RegExp that matches it. */
-export type TriggerSet = readonly string[] | RegExp;
+/**
+ * What a text must hold, one of: a RegExp, or a list of strings and RegExps (the text contains one of the strings or
+ * matches one of the RegExps). Plain strings are the cheapest test; a RegExp is for what strings cannot say.
+ */
+export type TriggerSet = ReadonlyArray<string | RegExp> | RegExp;
 
 /**
  * A rule's textual triggers: one set (the text must hold one of its strings or match its RegExp), or
@@ -85,7 +88,8 @@ function testWhole(re: RegExp, text: string): boolean {
 }
 
 function triggersMatch(triggers: Triggers, has: (t: string) => boolean, matches: (re: RegExp) => boolean): boolean {
-  const setMatches = (set: TriggerSet): boolean => (set instanceof RegExp ? matches(set) : set.some(has));
+  const one = (t: string | RegExp): boolean => (typeof t === 'string' ? has(t) : matches(t));
+  const setMatches = (set: TriggerSet): boolean => (set instanceof RegExp ? matches(set) : set.some(one));
   return isConjunction(triggers) ? triggers.all.every(setMatches) : setMatches(triggers);
 }
 

@@ -31,17 +31,18 @@ describe('rule triggers', () => {
     expect(stale).toEqual([]);
   });
 
-  it('trigger sets are non-empty strings or a RegExp without state (no g or y flag)', () => {
+  it('trigger sets hold non-empty strings and RegExps without state (no g or y flag)', () => {
     for (const rule of rules) {
       const triggers = rule.meta.triggers;
       if (triggers === undefined) continue;
       const sets = triggerSets(triggers);
       expect(sets.length, rule.meta.code).toBeGreaterThan(0);
-      for (const t of sets) {
-        if (t instanceof RegExp) expect(t.global || t.sticky, rule.meta.code).toBe(false);
-        else {
-          expect(t.length, rule.meta.code).toBeGreaterThan(0);
-          for (const s of t) expect(s.length, rule.meta.code).toBeGreaterThan(0);
+      for (const set of sets) {
+        const terms = set instanceof RegExp ? [set] : set;
+        expect(terms.length, rule.meta.code).toBeGreaterThan(0);
+        for (const t of terms) {
+          if (t instanceof RegExp) expect(t.global || t.sticky, rule.meta.code).toBe(false);
+          else expect(t.length, rule.meta.code).toBeGreaterThan(0);
         }
       }
     }

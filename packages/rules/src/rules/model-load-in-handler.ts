@@ -6,7 +6,7 @@ import {
   enclosingClass,
   findHandlers,
   functionKey,
-  HANDLER_TRIGGER,
+  HANDLER_TRIGGERS,
   handlerReach,
   isCachedFunction,
   parameterNames,
@@ -32,7 +32,7 @@ export default defineRule<[], MessageIds>({
     fix: 'suggestion',
     docs: { description: 'Model loaded on every request inside a request handler' },
     // A model load, in a file that has request handlers.
-    triggers: { all: [/load|from_pretrained|from_single_file|pipeline|InferenceSession|SentenceTransformer|CrossEncoder|YOLO|Interpreter|Booster|LLM|Llama|KerasLayer|create_model|pretrained|weights|Reader|applications|WhisperModel|GPT4All|Embeddings|readNet/, HANDLER_TRIGGER] },
+    triggers: { all: [/load|from_pretrained|from_single_file|pipeline|InferenceSession|SentenceTransformer|CrossEncoder|YOLO|Interpreter|Booster|LLM|Llama|KerasLayer|create_model|pretrained|weights|Reader|applications|WhisperModel|GPT4All|Embeddings|readNet/, HANDLER_TRIGGERS] },
     messages: {
       loadInHandler: '`{{call}}` runs on every request to `{{handler}}` ({{reason}}); load the model once {{where}}',
       loadInHelper: '`{{call}}` in `{{helper}}` runs on every request: `{{handler}}` ({{reason}}) calls it{{through}}; load the model once {{where}}',

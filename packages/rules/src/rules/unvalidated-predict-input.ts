@@ -1,7 +1,7 @@
 import { defineRule, type RuleContext } from '@mlops-lint/core';
 import { canonicalName, NodeType, type SyntaxNode } from '@mlops-lint/parser';
 import { callArguments, definitionOf, keywordValue, literalValue, positionalArguments, stringValue, unparenthesize } from '../utils/args.js';
-import { decoratorsOf, enclosingClass, enclosingFunction, findHandlers, functionKey, HANDLER_TRIGGER, handlerReach, parameterNames, type Handler } from '../utils/handlers.js';
+import { decoratorsOf, enclosingClass, enclosingFunction, findHandlers, functionKey, HANDLER_TRIGGERS, handlerReach, parameterNames, type Handler } from '../utils/handlers.js';
 import { nameTokens } from '../utils/training-scripts.js';
 import { PREDICT_PATH } from '../vocabulary/serving.js';
 
@@ -22,7 +22,7 @@ export default defineRule<[], MessageIds>({
     scope: 'file',
     fix: 'none',
     docs: { description: 'Prediction endpoint reads request input without schema validation' },
-    triggers: { all: [/request|req\b|Body|dict|Dict|Any|list|List|bentoml|json|JSON/, HANDLER_TRIGGER] },
+    triggers: { all: [/request|req\b|Body|dict|Dict|Any|list|List|bentoml|json|JSON/, HANDLER_TRIGGERS] },
     messages: {
       rawRead: '`{{read}}` in {{reason}} feeds the model unvalidated input; parse it with a schema (a pydantic model, marshmallow, jsonschema) and return 422/400 on bad payloads',
       rawBody: 'Body parameter `{{param}}` of {{reason}} accepts any JSON without a schema; declare a pydantic model with typed fields instead',

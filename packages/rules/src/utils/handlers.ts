@@ -912,9 +912,12 @@ export function reachOfNode(reach: ReadonlyMap<string, Reach>, node: SyntaxNode)
  *   `gradio` imported).
  * Over-matching only costs a parse; under-matching would lose findings, so when in doubt a term is added.
  */
-export const HANDLER_TRIGGER: RegExp = handlerTrigger();
+/** Module names that are also parts of common words (`array`, `dashboard`, `multimodal`, `bottleneck`). */
+const WHOLE_WORD_ONLY = /^(?:\w{1,5}|bottle)$/;
 
-function handlerTrigger(): RegExp {
+export const HANDLER_TRIGGERS: ReadonlyArray<string | RegExp> = handlerTriggers();
+
+function handlerTriggers(): ReadonlyArray<string | RegExp> {
   const qualifiedNames = [
     ...APP_FACTORIES.keys(),
     ...MORE_APP_FACTORIES.keys(),
@@ -945,9 +948,10 @@ function handlerTrigger(): RegExp {
     const [first = '', second] = name.split('.');
     modules.add(first.length < 3 && second ? second : first);
   }
+  const sorted = [...modules].sort();
   const path = String.raw`[rRfFbBuU]{0,2}["']/`;
   const terms = [
-    String.raw`\b(?:${[...modules].sort().join('|')})\b`,
+    String.raw`\b(?:${sorted.filter((m) => WHOLE_WORD_ONLY.test(m)).join('|')})\b`,
     ...CONVENTIONAL_HANDLER_CLASSES.keys(),
     String.raw`@[\w.]+\(\s*${path}`,
     String.raw`\b(?:path|rule|route)\s*=\s*${path}`,
@@ -958,5 +962,6 @@ function handlerTrigger(): RegExp {
     String.raw`\(\s*_?event\b`,
     String.raw`\(\s*request\b`,
   ];
-  return new RegExp(terms.join('|'));
+  // One RegExp: a file without a handler is scanned once, not once per module name.
+  return [new RegExp([String.raw`${sorted.filter((m) => !WHOLE_WORD_ONLY.test(m)).join('|')}`, ...terms].join('|'))];
 }

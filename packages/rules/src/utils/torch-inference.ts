@@ -14,25 +14,28 @@
  * - parameters through the same-file call sites of their function, globals through the whole file (a handler runs
  *   after every module-level statement and startup hook), `self.x` through every method of the class.
  */
-import type { RuleContext } from '@mlops-lint/core';
+import type { RuleContext, Triggers } from '@mlops-lint/core';
 import { canonicalName, NodeType, type SourceFile, type SyntaxNode } from '@mlops-lint/parser';
 import { callArguments, definitionOfName, keywordValue, literalValue, positionalArguments, stringValue, unparenthesize, type NameDefinition } from './args.js';
-import { calledFunction, decoratorsOf, enclosingClass, enclosingFunction, findHandlers, functionKey, HANDLER_TRIGGER, handlerReach, methodOf, methodsOf, parameterNames, reachOfNode, type Reach } from './handlers.js';
+import { calledFunction, decoratorsOf, enclosingClass, enclosingFunction, findHandlers, functionKey, HANDLER_TRIGGERS, handlerReach, methodOf, methodsOf, parameterNames, reachOfNode, type Reach } from './handlers.js';
 import { isTestPath, nameTokens } from './training-scripts.js';
 
 /**
  * The textual triggers of ML601/ML602: a torch-family library, and one of the three inference contexts
- * {@link TorchAnalysis.inferenceCalls} accepts: a request handler ({@link HANDLER_TRIGGER}), autograd switched off
+ * {@link TorchAnalysis.inferenceCalls} accepts: a request handler ({@link HANDLER_TRIGGERS}), autograd switched off
  * around the call (`no_grad`, `inference_mode`, `set_grad_enabled`), or a function named for inference
  * (`def predict…`, `def run_inference`, `def evaluate`, `def test(model, …)`; names are matched by token, in any case).
  */
-export const TORCH_INFERENCE_TRIGGERS = {
+export const TORCH_INFERENCE_TRIGGERS: Triggers = {
   all: [
     /torch|transformers|diffusers|timm|peft|lightning/,
-    // Case-sensitive (a case-insensitive scan is several times slower); name tokens in each case they are written.
-    new RegExp(`${HANDLER_TRIGGER.source}|no_grad|inference_mode|set_grad_enabled|def\\s+\\w*(?:[Pp]redict|PREDICT|[Ii]nfer|INFER|[Vv]al|VAL|[Gg]enerat|GENERAT|[Tt]est|TEST)`),
+    [
+      ...HANDLER_TRIGGERS,
+      // Case-sensitive (a case-insensitive scan is several times slower); name tokens in each case they are written.
+      /no_grad|inference_mode|set_grad_enabled|def\s+\w*(?:[Pp]redict|PREDICT|[Ii]nfer|INFER|[Vv]al|VAL|[Gg]enerat|GENERAT|[Tt]est|TEST)/,
+    ],
   ],
-} as const;
+};
 
 /** What the analysis needs from a rule context. */
 export type TorchContext = Pick<RuleContext, 'file' | 'filename' | 'resolve' | 'inErrorRegion'>;
