@@ -63,6 +63,20 @@ describe('examples/demo-project', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('places notebook findings on the JSON line of their cell line in GitHub annotations', () => {
+    const r = cli(['check', 'examples/demo-project', '--format', 'github', '--no-cache']);
+    const json = readFileSync(join(DEMO, 'notebooks/explore.ipynb'), 'utf8').split('\n');
+    const notebook = r.stdout.split('\n').filter((l) => l.includes('explore.ipynb'));
+    expect(notebook.length).toBeGreaterThan(3);
+    for (const annotation of notebook) {
+      const m = /,line=(\d+),.*::cell \d+, line \d+, column (\d+): /.exec(annotation);
+      expect(m, annotation).not.toBeNull();
+      // The JSON line holds the cell line the finding is on: `torch.load` for ML502, `torch.manual_seed` for ML201.
+      if (annotation.includes('ML502')) expect(json[Number(m?.[1]) - 1]).toContain('torch.load(');
+      if (annotation.includes('ML201')) expect(json[Number(m?.[1]) - 1]).toContain('torch.manual_seed(0)');
+    }
+  });
+
   it('--fix applies the safe fixes once, keeps the notebook intact outside the edited cell, and a second run changes nothing', () => {
     const dir = copyDir(DEMO);
     const notebookBefore = readFileSync(join(dir, 'notebooks/explore.ipynb'), 'utf8');

@@ -24,6 +24,7 @@ export {
   isMaskedRange,
   maskIPython,
   NotebookError,
+  notebookJsonLines,
   parseNotebook,
   virtualToCell,
   type Notebook,

@@ -559,3 +559,65 @@ function inlineSeparator(text: string, cell: JsonNode): string {
   const between = a && b ? text.slice(a.offset + a.length, b.offset) : '';
   return between.startsWith(',') && !/[\r\n]/.test(between) ? between : ', ';
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lines of the JSON file
+
+/**
+ * Where each line of each cell is stored in the notebook's JSON file, for tools that place findings on the file as
+ * text (GitHub annotations, GitLab code quality): `jsonLine(cell, line)` is the 1-based line of `raw` that holds the
+ * 1-based `line` of cell number `cell`, or null when the notebook or the cell's `source` cannot be found. Jupyter
+ * stores a source as a list of strings, one per line, so every cell line has its own JSON line; a source stored as
+ * one string has all its lines on the JSON line where the string starts.
+ */
+export function notebookJsonLines(raw: string): (cell: number, line: number) => number | null {
+  const bomLength = raw.startsWith(BOM) ? 1 : 0;
+  const body = raw.slice(bomLength);
+  let cellNodes: JsonNode[] | undefined;
+  try {
+    cellNodes = findProperty(parseTree(body), 'cells')?.children;
+  } catch {
+    cellNodes = undefined;
+  }
+  const lineStarts: number[] = [0];
+  for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const lineOf = (offset: number): number => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((lineStarts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+  const perCell = new Map<number, number[]>();
+  const linesOf = (cell: number): number[] => {
+    let lines = perCell.get(cell);
+    if (lines) return lines;
+    lines = [];
+    const cellNode = cellNodes?.[cell - 1];
+    const value = cellNode && findProperty(cellNode, 'source');
+    if (value?.type === 'string') lines.push(lineOf(value.offset));
+    else if (value?.type === 'array') {
+      // Cell line `lines.length + 1` starts in the next piece of text that follows a line break.
+      let atLineStart = true;
+      for (const element of value.children ?? []) {
+        if (element.type !== 'string' || typeof element.value !== 'string') continue;
+        const at = lineOf(element.offset);
+        const text = element.value;
+        if (atLineStart && text.length > 0) lines.push(at);
+        for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) if (i + 1 < text.length) lines.push(at);
+        if (text.length > 0) atLineStart = text.endsWith('\n');
+      }
+    }
+    perCell.set(cell, lines);
+    return lines;
+  };
+  return (cell, line) => {
+    if (!Number.isInteger(cell) || !Number.isInteger(line) || line < 1) return null;
+    const lines = linesOf(cell);
+    if (lines.length === 0) return null;
+    return lines[Math.min(line, lines.length) - 1] as number;
+  };
+}

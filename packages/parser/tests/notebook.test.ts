@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   NotebookError,
+  notebookJsonLines,
   applyNotebookEdits,
   cellToVirtual,
   isMaskedRange,
@@ -425,5 +426,53 @@ describe('applyNotebookEdits', () => {
       `${nb.virtualText.slice(0, numpy)}import os\n${nb.virtualText.slice(numpy)}`,
     );
     expect(applyNotebookEdits(again, [])).toBe(out);
+  });
+});
+
+describe('notebookJsonLines', () => {
+  /** The 1-based line of `text` holding the first occurrence of `needle`. */
+  const lineOf = (text: string, needle: string): number => text.slice(0, text.indexOf(needle)).split('\n').length;
+
+  it('maps each line of a list source to the JSON line of its string', () => {
+    const raw = JSON.stringify(
+      {
+        cells: [
+          { cell_type: 'markdown', metadata: {}, source: ['# Title\n', 'text'] },
+          { cell_type: 'code', execution_count: 1, metadata: {}, outputs: [], source: ['import torch\n', '\n', 'model = torch.load("m.pt")\n', 'model.eval()'] },
+        ],
+        metadata: {},
+        nbformat: 4,
+        nbformat_minor: 5,
+      },
+      null,
+      1,
+    );
+    const jsonLine = notebookJsonLines(raw);
+    expect(jsonLine(2, 1)).toBe(lineOf(raw, '"import torch'));
+    expect(jsonLine(2, 2)).toBe(lineOf(raw, '"\\n"'));
+    expect(jsonLine(2, 3)).toBe(lineOf(raw, '"model = torch.load'));
+    expect(jsonLine(2, 4)).toBe(lineOf(raw, '"model.eval()'));
+    // Past the last line: the last line's JSON line.
+    expect(jsonLine(2, 9)).toBe(lineOf(raw, '"model.eval()'));
+    expect(jsonLine(1, 2)).toBe(lineOf(raw, '"text"'));
+  });
+
+  it('handles a string source, list strings holding several lines or parts of one, a BOM and CRLF', () => {
+    const raw =
+      '\uFEFF{\r\n "cells": [\r\n  {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null,\r\n' +
+      '   "source": "a = 1\\nb = 2\\n"},\r\n' +
+      '  {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null,\r\n' +
+      '   "source": [\r\n    "x = (1 +\\n 2)\\n",\r\n    "y = ",\r\n    "3\\n",\r\n    "z = 4"\r\n   ]}\r\n ],\r\n "metadata": {}, "nbformat": 4, "nbformat_minor": 5\r\n}\r\n';
+    const jsonLine = notebookJsonLines(raw);
+    expect([jsonLine(1, 1), jsonLine(1, 2)]).toEqual([4, 4]);
+    // Cell 2: lines 1-2 in one string (line 7), line 3 split over two strings (from line 8), line 4 on line 10.
+    expect([jsonLine(2, 1), jsonLine(2, 2), jsonLine(2, 3), jsonLine(2, 4)]).toEqual([7, 7, 8, 10]);
+  });
+
+  it('gives null for a cell or notebook it cannot find', () => {
+    expect(notebookJsonLines('{"cells": []}')(1, 1)).toBeNull();
+    expect(notebookJsonLines('not json')(1, 1)).toBeNull();
+    expect(notebookJsonLines('{"cells": [{"cell_type": "code", "source": []}]}')(1, 1)).toBeNull();
+    expect(notebookJsonLines('{"cells": [{"cell_type": "code", "source": "x"}]}')(1, 0)).toBeNull();
   });
 });

@@ -20,6 +20,7 @@ import { computeIdentities, fingerprintsOf } from '../fingerprint.js';
 import { formatters } from '../formatters/index.js';
 import { summarize } from '../formatters/summary.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from '../io.js';
+import { computeNotebookLines } from '../notebook-lines.js';
 import { lintTargets } from '../project-run.js';
 import { createRunner } from '../run-options.js';
 import { inShard, parseShard } from '../shard.js';
@@ -172,6 +173,8 @@ export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): P
     fixMode: write ? fixMode : 'none',
     rules: metas,
     fingerprints: fingerprintsOf(identities),
+    // GitHub and GitLab place findings on the file as stored: a notebook's on the line of its JSON.
+    ...(format === 'github' || format === 'gitlab' ? { notebookLines: computeNotebookLines(reported, problems) } : {}),
   });
   if (flags['output-file']) {
     try {

@@ -22,6 +22,11 @@ export interface FormatterInput {
   rules?: readonly RuleInfo[];
   /** A fingerprint of each finding's normalised source line (see `fingerprint.ts`), for SARIF `partialFingerprints`. */
   fingerprints?: ReadonlyMap<Diagnostic, string>;
+  /**
+   * For notebook findings and problems: the line of the notebook's JSON file that holds their cell line, for formats
+   * that place findings on the file as text (GitHub annotations, GitLab code quality). See `notebook-lines.ts`.
+   */
+  notebookLines?: ReadonlyMap<Diagnostic | FileProblem, number>;
   /** Files checked, when `results` does not list every file (a merge of shard reports). Default: `results.length`. */
   fileCount?: number;
 }
