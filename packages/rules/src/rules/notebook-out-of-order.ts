@@ -8,7 +8,15 @@ type MessageIds = 'ranEarlier' | 'ranAfterSkipped';
  * extension magics, shell look-arounds. A skipped cell made only of these does not break the top-to-bottom story.
  */
 const INERT_LINE =
-  /^\s*(?:#.*|[!%]+\s*(?:pip|pip3|conda|mamba|micromamba|uv|apt|apt-get|brew)\b.*|!\s*(?:\{sys\.executable\}|python3?)\s+-m\s+pip\b.*|%(?:matplotlib|load_ext|reload_ext|autoreload|config|pylab|notebook|watermark)\b.*|%%capture\b.*|!\s*(?:nvidia-smi|ls|pwd|nproc|free|df|du|cat|head|tail|which|echo)\b.*|)$/;
+  /^\s*(?:#.*|[!%]+\s*(?:pip|pip3|conda|mamba|micromamba|uv|apt|apt-get|brew)\b.*|(?:pip|pip3)\s+install\b.*|!\s*(?:\{sys\.executable\}|python3?)\s+-m\s+pip\b.*|!\s*(?:curl|wget)\b[^|]*\|\s*(?:sudo\s+)?(?:sh|bash)\b.*|%(?:matplotlib|load_ext|reload_ext|autoreload|config|pylab|notebook|watermark)\b.*|%%capture\b.*|!\s*(?:nvidia-smi|ls|pwd|nproc|free|df|du|cat|head|tail|which|echo)\b.*|)$/;
+
+/**
+ * Python lines of a never-run cell that leave the kernel as it was: a hub or tracker login (the token goes to disk,
+ * and a saved run usually skips the widget), an upload of the trained model, or a bare expression that only displays
+ * a value (`df`, `train_dataset[20]`).
+ */
+const INERT_PYTHON_LINE =
+  /^\s*(?:from\s+huggingface_hub\s+import\s+(?:notebook_login|interpreter_login|login)(?:\s*,\s*(?:notebook_login|interpreter_login|login))*|(?:huggingface_hub\.|wandb\.)?(?:notebook_login|interpreter_login|login)\(.*\)|[A-Za-z_][\w.]*\.push_to_hub\(.*\)|[A-Za-z_][\w.]*(?:\[[^\]]*\])*)\s*;?\s*$/;
 
 /** One place in the notebook, with what a message needs. */
 interface Executed {
@@ -44,7 +52,8 @@ export default defineRule<[], MessageIds>({
     if (!context.isNotebook || !notebook) return {};
     return {
       module() {
-        const codeCells = notebook.cells.filter((c) => c.cellType === 'code' && c.source.trim() !== '');
+        // A cell of only comments does nothing when it runs, so it is as blank as an empty one.
+        const codeCells = notebook.cells.filter((c) => c.cellType === 'code' && !isCommentsOnly(c));
         if (!codeCells.some((c) => c.executionCount !== null)) return;
         let previous: Executed | null = null;
         // Never-run cells since the previous executed one that would have changed the kernel's state.
@@ -81,7 +90,13 @@ export default defineRule<[], MessageIds>({
 });
 
 function isInert(cell: NotebookCell): boolean {
-  return cell.source.split(/\r\n|\r|\n/).every((line) => INERT_LINE.test(line));
+  // A `\`-continued line (`%pip install -q \` then one package a line) is one command.
+  const lines = cell.source.replace(/\\\r?\n/g, ' ').split(/\r\n|\r|\n/);
+  return lines.every((line) => INERT_LINE.test(line) || INERT_PYTHON_LINE.test(line));
+}
+
+function isCommentsOnly(cell: NotebookCell): boolean {
+  return cell.source.split(/\r\n|\r|\n/).every((line) => /^\s*(?:#.*)?$/.test(line));
 }
 
 /**

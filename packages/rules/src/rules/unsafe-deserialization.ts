@@ -111,6 +111,8 @@ export default defineRule<[], MessageIds>({
     const torchSafeByDefault = atLeast(context.project?.torchMinVersion, 2, 6);
     const loads: Array<{ node: SyntaxNode; kind: 'pickle' | 'numpy' | 'yaml' | 'torch'; fn: string; data: SyntaxNode | null; how?: string }> = [];
     const written = new Set<string>();
+    /** File names (`ckpt.pt`, `clf.pkl`) that a dump in this file writes, whichever directory it joins them to. */
+    const writtenNames = new Set<string>();
     /** Functions that pickle something themselves (keyed by position) … */
     const pickling = new Set<string>();
     /** … and exchange it between the ranks of one job through `torch.distributed` collectives. */
@@ -190,8 +192,11 @@ export default defineRule<[], MessageIds>({
         }
         return;
       }
-      const key = keyOf(argumentValue(node, dump.position, ...dump.keywords));
+      const target = argumentValue(node, dump.position, ...dump.keywords);
+      const key = keyOf(target);
       if (key) written.add(key);
+      const name = target ? fileNameOf(context, target, 0) : null;
+      if (name) writtenNames.add(name);
     }
 
     function report(load: { node: SyntaxNode; kind: 'pickle' | 'numpy' | 'yaml' | 'torch'; fn: string; data: SyntaxNode | null; how?: string }): void {
@@ -201,6 +206,10 @@ export default defineRule<[], MessageIds>({
         if (data && isInMemoryRoundTrip(data)) return;
         const key = keyOf(data);
         if (key && written.has(key)) return;
+        // `torch.save(state, os.path.join(out_dir, "ckpt.pt"))` then, on resume, `torch.load(os.path.join(resume_dir,
+        // "ckpt.pt"))`: the file's own checkpoint, read back from wherever the run put it.
+        const name = data ? fileNameOf(context, data, 0) : null;
+        if (name && writtenNames.has(name)) return;
         // An object collective (pickle, `all_gather`/`broadcast` the bytes, unpickle, all in one function) reads back
         // what this same function wrote on another rank of the job. (Bytes from a socket or HTTP stay suspect.)
         const owner = kind === 'pickle' && fn.endsWith('.loads') ? enclosingFunction(node) : null;
@@ -302,7 +311,7 @@ function dataKey(context: RuleContext<string>, node: SyntaxNode, depth: number):
     const opened = withItemValue(n.text, n);
     if (opened) return isOpener(context, opened) ? dataKey(context, opened, depth + 1) : `expr:${n.text}`;
     const value = soleAssignedValue(n.text, n);
-    if (value && (stringValue(value) !== null || isOpener(context, value))) return dataKey(context, value, depth + 1);
+    if (value && (stringValue(value) !== null || isOpener(context, value) || isPathJoin(context, value))) return dataKey(context, value, depth + 1);
     return `expr:${n.text}`;
   }
   if (n.type === NodeType.Call) {
@@ -328,6 +337,45 @@ function dataKey(context: RuleContext<string>, node: SyntaxNode, depth: number):
     }
   }
   return `expr:${n.text.replace(/\s+/g, '').replace(/'/g, '"')}`;
+}
+
+/**
+ * The file name at the end of a path that a join builds (`os.path.join(d, "ckpt.pt")`, `out / CLF_NAME`, through
+ * file objects and names assigned once as in {@link dataKey}), when its last part is a literal or a name bound to one
+ * and has an extension; else null. A bare directory variable names no file.
+ */
+function fileNameOf(context: RuleContext<string>, node: SyntaxNode, depth: number): string | null {
+  if (depth > 4) return null;
+  const n = unparenthesize(node);
+  let last: SyntaxNode | null = null;
+  if (n.type === NodeType.Identifier) {
+    const opened = withItemValue(n.text, n);
+    if (opened) return isOpener(context, opened) ? fileNameOf(context, opened, depth + 1) : null;
+    const value = soleAssignedValue(n.text, n);
+    return value && (isOpener(context, value) || isPathJoin(context, value)) ? fileNameOf(context, value, depth + 1) : null;
+  }
+  if (n.type === NodeType.Call && isOpener(context, n)) {
+    const callee = n.childForFieldName('function');
+    const path = callee?.type === NodeType.Attribute && callee.childForFieldName('attribute')?.text === 'open' ? callee.childForFieldName('object') : argumentValue(n, 0, 'file', 'filename', 'name', 'path');
+    return path ? fileNameOf(context, path, depth + 1) : null;
+  }
+  if (n.type === NodeType.Call && isPathJoin(context, n)) last = positionalArguments(n).at(-1) ?? null;
+  else if (n.type === NodeType.BinaryOperator && isPathJoin(context, n)) last = n.childForFieldName('right');
+  if (!last) return null;
+  let text = stringValue(unparenthesize(last));
+  if (text === null && unparenthesize(last).type === NodeType.Identifier) {
+    const value = soleAssignedValue(unparenthesize(last).text, last);
+    text = value ? stringValue(value) : null;
+  }
+  const base = text?.split('/').at(-1) ?? '';
+  return /^[\w.-]+\.\w+$/.test(base) && !/[{}]/.test(base) ? base : null;
+}
+
+/** `os.path.join(…)`, or a `/` between a `Path(…)` and a part. */
+function isPathJoin(context: RuleContext<string>, node: SyntaxNode): boolean {
+  const n = unparenthesize(node);
+  if (n.type === NodeType.Call) return /^(?:os\.path|posixpath|ntpath)\.join$/.test(context.resolve(n) ?? '');
+  return n.type === NodeType.BinaryOperator && n.childForFieldName('operator')?.text === '/';
 }
 
 /** `Path(p)` → the key of `p`; any other receiver (`p`, `self.path`) → its own key. */

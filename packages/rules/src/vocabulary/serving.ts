@@ -182,6 +182,8 @@ export const CACHE_DECORATORS: ReadonlySet<string> = new Set([
   'async_lru.alru_cache',
   'aiocache.cached',
   'methodtools.lru_cache',
+  // Ray Serve model multiplexing: keeps the last `max_num_models_per_replica` loaded models of a replica (an LRU).
+  'ray.serve.multiplexed',
 ]);
 
 /** Last name of a decorator that memoises, when the decorator is not resolved to a known module (`@cache`, `@memory.cache`). */
