@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Directives, Suppression } from '@mlops-lint/parser';
 import type { FileResult } from './engine.js';
@@ -149,6 +149,7 @@ export class LintCache {
       throw error;
     }
     this.dirty = false;
+    await pruneStale(this.location);
   }
 }
 
@@ -266,6 +267,36 @@ export class RunCache {
       throw error;
     }
     this.dirty = false;
+    await pruneStale(this.location);
+  }
+}
+
+/** How long a cache file no run has written stays: a week covers two tool versions used side by side. */
+export const STALE_CACHE_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Deletes the cache files no run has written for {@link STALE_CACHE_MS} (those of tool versions no longer used: each
+ * version, and each rebuild of a development copy, writes its own files) and temporary files left by a killed run.
+ * The files of versions in use are rewritten by their runs, so they stay. Best effort: a file that cannot be listed
+ * or removed is left.
+ */
+export async function pruneStale(location: string, now = Date.now()): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(location);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!/^(?:results|runs)-.+\.json(?:\.\d+\.\d+\.tmp)?$/.test(name)) continue;
+    const file = path.join(location, name);
+    try {
+      const info = await stat(file);
+      const limit = name.endsWith('.tmp') ? 3600 * 1000 : STALE_CACHE_MS;
+      if (now - info.mtimeMs > limit) await unlink(file);
+    } catch {
+      // gone already, or not ours to remove
+    }
   }
 }
 

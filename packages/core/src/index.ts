@@ -46,7 +46,7 @@ export {
 } from './engine.js';
 export { isTestPath, ruleAppliesToPath, rulesForText, triggerSets, type Triggers, type TriggerSet } from './prefilter.js';
 export { defaultJobs, lintFilesWith, type RunOptions } from './workers.js';
-export { LintCache, RunCache, type CacheProbe } from './cache.js';
+export { LintCache, pruneStale, RunCache, STALE_CACHE_MS, type CacheProbe } from './cache.js';
 export * from './config.js';
 export * from './discovery.js';
 export { compareVersions, computeProjectFacts, findProjectRoot, hasPromptFilesAt, projectFactsOf, torchMinVersionOf, trackersIn } from './project-facts.js';
