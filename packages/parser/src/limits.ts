@@ -22,6 +22,7 @@ export function indentLevels(text: string, stopAt = Infinity): number {
   let deepest = 0;
   let i = 0;
   const n = text.length;
+  const hasCR = text.includes('\r');
   while (i < n) {
     let width = 0;
     let ch = text.charCodeAt(i);
@@ -42,7 +43,12 @@ export function indentLevels(text: string, stopAt = Infinity): number {
         }
       }
     }
-    // To the start of the next line.
+    // To the start of the next line (`indexOf` when no line ends in a bare \r: a native scan, not a JS loop).
+    if (!hasCR) {
+      const nl = text.indexOf('\n', i);
+      i = nl === -1 ? n : nl + 1;
+      continue;
+    }
     while (i < n && text.charCodeAt(i) !== 0x0a && text.charCodeAt(i) !== 0x0d) i++;
     if (text.charCodeAt(i) === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++;
     i++;
