@@ -23,6 +23,11 @@ export class PeriodicGc {
   }
 }
 
+/** A full garbage collection now, when the runtime allows one (finalizers of dropped trees then run). */
+export function collectNow(): void {
+  fullGc()?.();
+}
+
 let gcFunction: (() => void) | null | undefined;
 
 /** V8's `gc()`, exposed for this process once and taken from a fresh context (the usual `--expose-gc` idiom). */

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadBackend, TreeSnapshot } from '@mlops-lint/parser';
 import type { ConfiguredRule } from './linter.js';
-import { PeriodicGc } from './periodic-gc.js';
+import { collectNow, PeriodicGc } from './periodic-gc.js';
 import type { AnyRule } from './rule.js';
 import { runTask, YIELD_EVERY, type FromWorker, type TaskOutput, type ToWorker, type WorkerInit } from './workers.js';
 
@@ -23,6 +23,13 @@ async function main(): Promise<void> {
   let n = 0;
 
   port.on('message', (message: ToWorker) => {
+    if (message.kind === 'close') {
+      // Leave while idle: let the binding's finalizers run now, then let the event loop end. (`terminate()` from
+      // outside can stop the thread inside the native binding, which then aborts the whole process.)
+      collectNow();
+      port.close();
+      return;
+    }
     void (async () => {
       for (const [id, specs] of message.sets) {
         sets.set(

@@ -375,6 +375,9 @@ class LocalExecutor implements Executor {
   }
 }
 
+/** How long a worker asked to leave may take before it is terminated. */
+const CLOSE_GRACE_MS = 5000;
+
 /** One counter per thread, however many executors run there one after another. */
 let threadGc: PeriodicGc | null = null;
 
@@ -387,7 +390,7 @@ function localGc(): PeriodicGc {
 export const YIELD_EVERY = 8;
 
 /** Messages between this thread and a worker (see `worker.ts`). */
-export type ToWorker = { kind: 'batch'; batch: number; tasks: Task[]; sets: Array<[number, RuleSpec[]]> };
+export type ToWorker = { kind: 'batch'; batch: number; tasks: Task[]; sets: Array<[number, RuleSpec[]]> } | { kind: 'close' };
 export type FromWorker =
   | { kind: 'ready' }
   | { kind: 'done'; batch: number; outputs: TaskOutput[] }
@@ -425,6 +428,7 @@ function workerEntry(): URL {
  */
 class ThreadExecutor implements Executor {
   private readonly workers: Worker[] = [];
+  private readonly exited = new WeakSet<Worker>();
   private closing = false;
 
   constructor(
@@ -516,6 +520,7 @@ class ThreadExecutor implements Executor {
         // A worker that dies hands its batches to this thread, which has no heap limit.
         worker.on('error', () => undefined);
         worker.on('exit', () => {
+          this.exited.add(worker);
           if (this.closing) return;
           orphans.push(...[...inFlight].sort((a, b) => a - b));
           inFlight.clear();
@@ -526,9 +531,28 @@ class ThreadExecutor implements Executor {
     });
   }
 
+  /**
+   * Stops the workers. Each is asked to leave once idle and exits on its own; only one that has not gone after
+   * {@link CLOSE_GRACE_MS} is terminated. Terminating a worker while the native binding runs in it (a tree's
+   * finalizer, say) makes the binding throw where it cannot, and the whole process aborts.
+   */
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    const close: ToWorker = { kind: 'close' };
+    const leave = (w: Worker): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => void w.terminate().then(() => resolve(), () => resolve()), CLOSE_GRACE_MS);
+        w.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        try {
+          w.postMessage(close);
+        } catch {
+          // already gone
+        }
+      });
+    await Promise.all(this.workers.filter((w) => !this.exited.has(w)).map(leave));
     this.workers.length = 0;
   }
 }
