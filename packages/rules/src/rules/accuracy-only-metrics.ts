@@ -130,8 +130,10 @@ function metricCallKind(q: string | null, call: SyntaxNode): Kind {
     if (q === 'sklearn.metrics.accuracy_score' || q === 'accuracy_score') return 'accuracy';
     if (q.startsWith('sklearn.metrics.')) return SKLEARN_NEUTRAL.has(last) || q.includes('.pairwise') ? null : 'rich';
     if (q.startsWith('torchmetrics.')) {
-      if (TORCHMETRICS_NEUTRAL.test(last)) return null;
-      return metricKind(last) ?? 'rich';
+      // A method of a metric object (`acc.compute()`, `acc.update(…)`) computes the metric of its class.
+      const cls = /\.([A-Z]\w*)(?:\(\))?\.[a-z_]\w*$/.exec(q)?.[1] ?? last;
+      if (TORCHMETRICS_NEUTRAL.test(cls)) return null;
+      return metricKind(cls) ?? 'rich';
     }
     if (/^(tensorflow\.keras|keras|tf_keras)\.metrics\.\w+$/.test(q) || q === 'fastai.metrics.accuracy') return metricKind(last);
     if (q === 'fastai.metrics.error_rate') return 'accuracy';

@@ -1,6 +1,6 @@
 import { defineRule, type Visitors } from '@mlops-lint/core';
 import { NodeType, type SyntaxNode } from '@mlops-lint/parser';
-import { keywordValue, stringValue, unparenthesize } from '../utils/args.js';
+import { keywordValue, positionalArguments, stringValue, unparenthesize } from '../utils/args.js';
 import { soleAssignedValue } from '../utils/calls.js';
 
 type MessageIds = 'debugServer' | 'reloadServer' | 'debugConfig' | 'setFalse';
@@ -28,8 +28,9 @@ export default defineRule<[], MessageIds>({
     scope: 'file',
     fix: 'safe',
     docs: { description: 'A development server with the debugger or auto-reload switched on in code' },
-    // Every finding is a `debug`/`reload`/`use_debugger` keyword or a `debug`/`DEBUG` attribute or key.
-    triggers: ['debug', 'reload', 'DEBUG'],
+    // Every finding is a `debug`/`reload`/`use_debugger` keyword or a `debug`/`DEBUG` attribute or key, or Flask's
+    // positional `app.run(host, port, True)`.
+    triggers: ['debug', 'reload', 'DEBUG', /\.run\([^()]*,[^()]*,\s*True\b/],
     messages: {
       debugServer:
         '`{{call}}` starts the development server with `{{arg}}=True`: the interactive debugger lets anyone who reaches the port run code, and errors show tracebacks',
@@ -68,7 +69,7 @@ export default defineRule<[], MessageIds>({
         const receiver = callee.childForFieldName('object');
         if (!receiver) return;
         if (method === 'run' || method === 'run_server') {
-          const debug = keywordValue(node, 'debug');
+          const debug = keywordValue(node, 'debug') ?? positionalDebug(node, method, receiver);
           if (!debug || !switchedOn(debug) || !isWebApp(receiver) || isRuntimeChoice(node)) return;
           report(node, debug, 'debugServer', { call: `${shortName(receiver)}.${method}`, arg: 'debug' }, 'debug');
           return;
@@ -113,6 +114,20 @@ export default defineRule<[], MessageIds>({
         data,
         fix: literal.type === NodeType.True ? { messageId: 'setFalse', data: { name }, applicability: 'safe', edits: (f) => f.replaceText(literal, 'False') } : null,
       });
+    }
+
+    /**
+     * Flask's and Quart's `run(host, port, debug)`: `app.run("0.0.0.0", 5000, True)`. Dash puts `proxy` third, so a
+     * receiver resolved to Dash (or a `run_server`, which only Dash has) is left alone.
+     */
+    function positionalDebug(call: SyntaxNode, method: string, receiver: SyntaxNode): SyntaxNode | null {
+      if (method !== 'run') return null;
+      const third = positionalArguments(call)[2];
+      if (!third || unparenthesize(third).type !== NodeType.True) return null;
+      const q = context.resolve(unparenthesize(receiver));
+      if (q && /^(?:dash|jupyter_dash|flask_socketio)\./.test(q)) return null;
+      if (!q && context.file.resolver.importsModule('dash')) return null;
+      return third;
     }
 
     /** `True`, or a name whose only assignment is `True` (`DEBUG = True` … `debug=DEBUG`). */

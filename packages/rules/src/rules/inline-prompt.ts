@@ -22,7 +22,7 @@ export default defineRule<[], MessageIds>({
     docs: { description: 'Long prompt literal inline in application code while the project has no prompt files' },
     skipTestFiles: true,
     // Provider libraries; Hugging Face `transformers` only through `pipeline` (the lookaheads test the whole text once).
-    triggers: /openai|OpenAI|anthropic|langchain|llama_index|litellm|ollama|cohere|mistralai|genai|generativeai|vertexai|groq|together|fireworks|cerebras|^(?=[^]*\bpipeline\b)(?=[^]*transformers)/,
+    triggers: /openai|OpenAI|anthropic|langchain|llama_index|litellm|ollama|cohere|mistralai|genai|generativeai|vertexai|groq|together|fireworks|cerebras|llama_cpp|^(?=[^]*\bpipeline\b)(?=[^]*transformers)/,
     messages: {
       inlinePrompt:
         'prompt of {{size}} is written inline in the code passed to `{{call}}`; keep prompts in a `prompts/` folder (or `*.prompt` files) so they can be reviewed, versioned and evaluated apart from the code',

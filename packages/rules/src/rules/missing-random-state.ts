@@ -27,6 +27,17 @@ const EXTRA_TAKERS: ReadonlySet<string> = new Set(['GroupKFold', 'StratifiedGrou
 /** Callables whose positional arguments are data arrays, so any number of them says nothing about `random_state`. */
 const ARRAY_FUNCTIONS: ReadonlySet<string> = new Set(['train_test_split', 'shuffle', 'resample']);
 
+/**
+ * How many leading positional arguments cannot be `random_state` (1 for the rest): `KFold(n_splits, shuffle)`,
+ * and the random searches' `(estimator, param_distributions)` (`RandomizedSearchCV(rf, grid, n_iter=50)`).
+ */
+const POSITIONAL_BEFORE_SEED: ReadonlyMap<string, number> = new Map([
+  ['KFold', 2],
+  ['StratifiedKFold', 2],
+  ['RandomizedSearchCV', 2],
+  ['HalvingRandomSearchCV', 2],
+]);
+
 /** Pandas-like libraries whose `DataFrame.sample` takes `random_state`. */
 const PANDAS_LIKE = ['pandas', 'modin.pandas', 'dask.dataframe', 'geopandas', 'cudf'];
 
@@ -124,7 +135,7 @@ function sklearnTarget(context: RuleContext<MessageIds>, call: SyntaxNode): Targ
   if (!ARRAY_FUNCTIONS.has(name)) {
     // Old positional style (`KFold(5, True, 0)`, `RandomForestClassifier(100, 'gini', 5, …)`) may pass
     // random_state by position; a `*args` splat may too.
-    if (positional.length > (name === 'KFold' || name === 'StratifiedKFold' ? 2 : 1) || hasListSplat) return null;
+    if (positional.length > (POSITIONAL_BEFORE_SEED.get(name) ?? 1) || hasListSplat) return null;
   }
   const literal = (kw: string, position: number | null = null): LiteralValue | null => {
     const value = keywordValue(call, kw) ?? (position === null ? null : (positional[position] ?? null));

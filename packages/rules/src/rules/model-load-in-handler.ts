@@ -101,9 +101,43 @@ function loadOf(context: Context, call: SyntaxNode): ModelLoad | null {
   if (load) return load;
   const fresh = freshObjectLoadOf(context, call, callee, method);
   if (fresh) return fresh;
+  const offloaded = executorLoadOf(context, call, callee, name, method);
+  if (offloaded) return offloaded;
   // `from fastai.vision.all import *` leaves `load_learner` unresolved.
   if (name === 'load_learner' && /^\s*(from|import)\s+fastai\b/m.test(context.file.text)) return { library: 'fastai', label: 'load_learner' };
   return null;
+}
+
+/** Calls that run a function on a worker thread, by the position of the function among their arguments. */
+const EXECUTOR_CALLS: ReadonlyMap<string, number> = new Map([
+  ['asyncio.to_thread', 0],
+  ['starlette.concurrency.run_in_threadpool', 0],
+  ['fastapi.concurrency.run_in_threadpool', 0],
+  ['anyio.to_thread.run_sync', 0],
+]);
+
+/** Whether a call hands a function to a worker thread (`asyncio.to_thread`, `loop.run_in_executor`, …). */
+function executorPosition(name: string | null, method: string | null): number | null {
+  if (name && EXECUTOR_CALLS.has(name)) return EXECUTOR_CALLS.get(name) ?? null;
+  return method === 'run_in_executor' ? 1 : null;
+}
+
+/**
+ * `await asyncio.to_thread(joblib.load, path)`, `await loop.run_in_executor(None, torch.load, path)`,
+ * `await run_in_threadpool(pipeline, "sentiment-analysis")`: an async handler moves the load off the event loop,
+ * but it still runs on every request.
+ */
+function executorLoadOf(context: Context, call: SyntaxNode, callee: SyntaxNode, name: string | null, method: string | null): ModelLoad | null {
+  const position = executorPosition(name, callee.type === NodeType.Attribute ? method : null);
+  if (position === null) return null;
+  const arg = positionalArguments(call)[position];
+  const ref = arg ? unparenthesize(arg) : null;
+  if (!ref || (ref.type !== NodeType.Identifier && ref.type !== NodeType.Attribute)) return null;
+  const raw = context.resolve(ref);
+  const refName = raw === null ? null : canonicalName(raw);
+  const refMethod = ref.type === NodeType.Attribute ? (ref.childForFieldName('attribute')?.text ?? null) : null;
+  const keywords = keywordNames(call);
+  return modelLoadOf(refName, refMethod, keywords) ?? (refName ? extraLoadOf(refName, keywords) : null);
 }
 
 /**
@@ -171,7 +205,9 @@ function check(context: Context, reach: ReadonlyMap<string, Reach>, call: Syntax
 
   const where = startupAdvice(handler);
   const handlerName = displayName(handler.node);
-  const hoist = hoistEdits(context, call, load);
+  // Hoisting `asyncio.to_thread(joblib.load, …)` as written would keep a coroutine, not the model.
+  const offloaded = executorLoadOf(context, call, call.childForFieldName('function') ?? call, canonicalOrNull(context.resolve(call)), calleeMethod(call)) !== null;
+  const hoist = offloaded ? null : hoistEdits(context, call, load);
   const suggest = hoist
     ? [{ messageId: 'hoistToModule' as const, data: { name: hoist.name }, edits: () => hoist.edits }]
     : [];
@@ -216,6 +252,15 @@ function check(context: Context, reach: ReadonlyMap<string, Reach>, call: Syntax
     suggest,
     related,
   });
+}
+
+function canonicalOrNull(raw: string | null): string | null {
+  return raw === null ? null : canonicalName(raw);
+}
+
+function calleeMethod(call: SyntaxNode): string | null {
+  const callee = call.childForFieldName('function');
+  return callee?.type === NodeType.Attribute ? (callee.childForFieldName('attribute')?.text ?? null) : null;
 }
 
 function displayName(fn: SyntaxNode): string {

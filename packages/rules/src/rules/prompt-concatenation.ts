@@ -73,7 +73,7 @@ export default defineRule<[], MessageIds>({
     fix: 'suggestion',
     docs: { description: 'Untrusted input spliced into an LLM prompt by string concatenation or formatting' },
     // Provider libraries; Hugging Face `transformers` only through `pipeline` (the lookaheads test the whole text once).
-    triggers: /openai|OpenAI|anthropic|langchain|litellm|ollama|huggingface_hub|cohere|mistralai|groq|together|fireworks|cerebras|genai|generativeai|vertexai|^(?=[^]*\bpipeline\b)(?=[^]*transformers)/,
+    triggers: /openai|OpenAI|anthropic|langchain|litellm|ollama|llama_cpp|huggingface_hub|cohere|mistralai|groq|together|fireworks|cerebras|genai|generativeai|vertexai|^(?=[^]*\bpipeline\b)(?=[^]*transformers)/,
     messages: {
       splice: 'Untrusted `{{value}}` is spliced into a prompt sent to `{{llm}}`, so user text can rewrite the instructions (prompt injection)',
       useTemplate: 'Move the prompt to the module-level template `{{name}}` and fill its named fields with `.format()`',

@@ -79,7 +79,7 @@ export default defineRule<[], MessageIds>({
     skipTestFiles: true,
     // Provider libraries; Hugging Face models only with `generate` or a `pipeline` (lookaheads: the text is tested once).
     triggers:
-      /openai|OpenAI|anthropic|litellm|ollama|langchain|llama_index|genai|generativeai|vertexai|cohere|mistralai|groq|together|fireworks|cerebras|^(?=[^]*(?:transformers|peft|from_pretrained|pipeline))(?=[^]*(?:generate|pipeline))/,
+      /openai|OpenAI|anthropic|litellm|ollama|langchain|llama_cpp|llama_index|genai|generativeai|vertexai|cohere|mistralai|groq|together|fireworks|cerebras|^(?=[^]*(?:transformers|peft|from_pretrained|pipeline))(?=[^]*(?:generate|pipeline))/,
     messages: {
       unbounded: '`{{callee}}` sets no output token limit (`{{keyword}}`): a runaway or looping generation runs to the context limit, costing money and latency',
       anthropicRequired: '`{{callee}}` has no `{{keyword}}`: the Anthropic API requires it, so this call fails before any request is sent',

@@ -14,7 +14,7 @@ import {
   splatValue,
   unparenthesize,
 } from '../utils/args.js';
-import { FLOATING_REVISIONS, hubLoadOf, isHubRepoId } from '../vocabulary/hub.js';
+import { FLOATING_REVISIONS, hubLoadOf, isHubRepoId, type HubLoad } from '../vocabulary/hub.js';
 
 type MessageIds = 'unpinned' | 'floatingRevision';
 
@@ -46,7 +46,7 @@ export default defineRule<[], MessageIds>({
     let localPaths: Set<string> | null = null;
     return {
       call(node) {
-        const load = hubLoadOf(context.resolve(node));
+        const load = hubLoadOf(context.resolve(node)) ?? subclassLoadOf(context, node);
         if (!load || hasListSplat(node)) return;
         const idNode = argumentValue(node, load.position, ...load.keywords);
         if (!idNode) return;
@@ -63,7 +63,8 @@ export default defineRule<[], MessageIds>({
         const revision = revisionOf(context, node);
         if (revision === 'unknown') return;
         if (revision === null) {
-          context.report({ node: idNode, messageId: 'unpinned', data: { call, repo } });
+          // On the call's name, where a reader looks for the load (the id may sit lines below in a long call).
+          context.report({ node: callee ?? node, messageId: 'unpinned', data: { call, repo } });
           return;
         }
         const value = resolvedLiteral(context.file, revision.value);
@@ -76,6 +77,27 @@ export default defineRule<[], MessageIds>({
     };
   },
 });
+
+/**
+ * `MyModel.from_pretrained("org/name")` where this file declares `class MyModel(PreTrainedModel)` (or any base a
+ * Hub library's `from_pretrained` resolves through): the inherited method loads from the Hub the same way.
+ */
+function subclassLoadOf(context: RuleContext<MessageIds>, call: SyntaxNode): HubLoad | null {
+  const callee = call.childForFieldName('function');
+  if (callee?.type !== NodeType.Attribute || callee.childForFieldName('attribute')?.text !== 'from_pretrained') return null;
+  const owner = callee.childForFieldName('object');
+  if (owner?.type !== NodeType.Identifier) return null;
+  for (const cls of context.file.root.descendantsOfType(NodeType.ClassDefinition)) {
+    if (cls.childForFieldName('name')?.text !== owner.text) continue;
+    for (const base of cls.childForFieldName('superclasses')?.namedChildren ?? []) {
+      if (base.type !== NodeType.Identifier && base.type !== NodeType.Attribute) continue;
+      const resolved = context.resolve(base);
+      const load = resolved ? hubLoadOf(`${resolved}.from_pretrained`) : null;
+      if (load) return { ...load, label: `${owner.text}.from_pretrained` };
+    }
+  }
+  return null;
+}
 
 /** The repository id an argument stands for, when it is a literal (or a name simply assigned one) shaped `owner/name`. */
 function repoIdOf(context: RuleContext<MessageIds>, node: SyntaxNode): string | null {

@@ -51,7 +51,11 @@ function isPredictEndpoint(context: Context, handler: Handler): boolean {
   const path = fullPath(context, handler);
   if (path !== null) return predictLike(path);
   // BentoML serves an API at `/<function name>`; Django views and class-based views are named after what they do.
-  if (handler.kind === 'api' || handler.kind === 'view') return predictLike(`/${nameTokens(handler.name).join('/')}`);
+  if (handler.kind === 'api' || handler.kind === 'view') {
+    if (predictLike(`/${nameTokens(handler.name).join('/')}`)) return true;
+    // A class-based Django/DRF view is named after what it does (`PredictView.post`), its methods after HTTP verbs.
+    if (handler.kind === 'api') return false;
+  }
   if (handler.node.type === NodeType.FunctionDefinition) {
     const cls = enclosingClass(handler.node);
     const className = cls?.childForFieldName('name')?.text;
@@ -267,8 +271,12 @@ function isRequestObject(context: Context, expr: SyntaxNode, params: ReadonlySet
     const resolved = context.resolve(n);
     return resolved !== null && FLASK_REQUESTS.has(canonicalName(resolved));
   }
+  if (n.type !== NodeType.Attribute) return false;
   // Tornado / Django class-based views: `self.request`.
-  return n.type === NodeType.Attribute && n.text.replace(/\s+/g, '') === 'self.request';
+  if (n.text.replace(/\s+/g, '') === 'self.request') return true;
+  // `import flask` … `flask.request.get_json()`.
+  const resolved = context.resolve(n);
+  return resolved !== null && FLASK_REQUESTS.has(canonicalName(resolved));
 }
 
 /** Raw body reads in a function, in source order. */

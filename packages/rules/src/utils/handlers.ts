@@ -719,6 +719,19 @@ function registration(context: HandlerContext, call: SyntaxNode): Registration |
       const reason = describeRoute(framework, httpMethods, path, websocket);
       return { fn: positional[1] ?? keywordValue(call, 'endpoint'), framework, kind: 'route', routePath: path, httpMethods, reason };
     }
+    // aiohttp route definitions: `app.add_routes([web.post("/predict", predict)])`, `web.route("POST", "/p", h)`.
+    const aiohttpRoute = /^aiohttp\.web(?:_routedef)?\.(get|post|put|patch|delete|route)$/.exec(resolved);
+    if (aiohttpRoute) {
+      const verb = aiohttpRoute[1] as string;
+      const offset = verb === 'route' ? 1 : 0;
+      const path = stringValue(positional[offset] ?? null);
+      if (path?.startsWith('/')) {
+        const method = verb === 'route' ? (stringValue(positional[0] ?? null) ?? 'GET').toUpperCase() : verb.toUpperCase();
+        const httpMethods = method === '*' ? [] : [method];
+        const reason = describeRoute('aiohttp', httpMethods, path, false);
+        return { fn: positional[offset + 1] ?? keywordValue(call, 'handler'), framework: 'aiohttp', kind: 'route', routePath: path, httpMethods, reason };
+      }
+    }
     if (resolved === 'django.urls.path' || resolved === 'django.urls.re_path') {
       const routePath = stringValue(positional[0] ?? null);
       return { fn: positional[1] ?? keywordValue(call, 'view'), framework: 'Django', kind: 'view', routePath, httpMethods: [], reason: 'Django view' };

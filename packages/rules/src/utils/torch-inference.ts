@@ -1066,7 +1066,11 @@ export class TorchAnalysis {
     const defScope = scopeNode(this.context, def.site);
     if (defScope.startIndex === scope.startIndex) return this.valueState(def.node, depth + 1, def.site);
     // A module global read in a function.
-    if (defScope.type === NodeType.Module) return this.globalState(key, scope, this.valueState(def.node, depth + 1, def.site), depth);
+    if (defScope.type === NodeType.Module) {
+      // `model = None` at module level only reserves the name for what a loader assigns under `global model`.
+      const placeholder = unparenthesize(def.node).type === NodeType.None;
+      return this.globalState(key, scope, placeholder ? UNKNOWN : this.valueState(def.node, depth + 1, def.site), depth);
+    }
     return scope.type === NodeType.FunctionDefinition ? this.callersView(key, scope, depth) : UNKNOWN;
   }
 
@@ -1122,10 +1126,22 @@ export class TorchAnalysis {
         if (left?.type !== NodeType.Identifier || left.text !== name || !right) continue;
         if (unparenthesize(right).type === NodeType.None) continue;
         const body = fn.childForFieldName('body');
-        states.push(this.stateAtOffset(left, body ? body.endIndex : assign.endIndex, fn, depth + 1));
+        const state = this.stateAtOffset(left, body ? body.endIndex : assign.endIndex, fn, depth + 1);
+        states.push(state.torch || state.mode !== 'unknown' ? state : this.assignedInFunction(fn, name, assign, right, depth));
       }
     }
     return states.length > 0 ? mergeValues(states) : UNKNOWN;
+  }
+
+  /**
+   * A `global` name as a function leaves it: the value it assigns, then the function's later mode switches on it
+   * (the name's reads inside the function resolve to the module binding, so they cannot tell).
+   */
+  private assignedInFunction(fn: SyntaxNode, name: string, assign: SyntaxNode, value: SyntaxNode, depth: number): ModelState {
+    const state = this.valueState(value, depth + 1, assign);
+    const events = this.modeEvents(fn).filter((e) => e.key === name && e.node.startIndex >= assign.endIndex);
+    if (events.length === 0) return state;
+    return { ...state, torch: true, mode: events.every((e) => e.mode === 'eval') ? 'eval' : 'unknown', reason: null };
   }
 
   /** A parameter: what its same-file callers pass (SageMaker's `predict_fn` gets `model_fn`'s return value). */

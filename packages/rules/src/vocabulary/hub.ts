@@ -73,9 +73,11 @@ export function hubLoadOf(qualified: string | null): HubLoad | null {
   const root = parts[0] ?? '';
   const last = parts[parts.length - 1] ?? '';
   if (last === 'from_pretrained') {
-    if (!FROM_PRETRAINED_LIBRARIES.has(root)) return null;
     const owner = (parts[parts.length - 2] ?? '').replace(/\(\)$/, '');
     const label = `${owner}.from_pretrained`;
+    // Unsloth's `FastLanguageModel`/`FastModel`/`FastVisionModel.from_pretrained(model_name=…, revision=…)`.
+    if (root === 'unsloth' && /^Fast\w*Model$/.test(owner)) return { library: root, label, position: 0, keywords: ['model_name'] };
+    if (!FROM_PRETRAINED_LIBRARIES.has(root)) return null;
     // `PeftModel.from_pretrained(base_model, "org/adapter")`: the adapter id comes second.
     if (root === 'peft' && /^PeftModel\w*$/.test(owner)) return { library: root, label, position: 1, keywords: ['model_id'] };
     return { library: root, label, position: 0, keywords: PRETRAINED_KEYWORDS };

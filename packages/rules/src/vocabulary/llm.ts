@@ -47,6 +47,10 @@ const MODULE_CALLS = new Map<string, LlmCall>([
   ['ollama.Client().chat', { provider: 'ollama', tokenKeyword: 'options', bounded: false }],
   ['ollama.Client().generate', { provider: 'ollama', tokenKeyword: 'options', bounded: false }],
   ['ollama.AsyncClient().chat', { provider: 'ollama', tokenKeyword: 'options', bounded: false }],
+  // llama-cpp-python: `create_chat_completion` defaults to `max_tokens=None` (until the context is full); plain
+  // completions default to 16 tokens and are left out.
+  ['llama_cpp.Llama().create_chat_completion', { provider: 'llama-cpp', tokenKeyword: 'max_tokens', bounded: true }],
+  ['llama_cpp.Llama.from_pretrained().create_chat_completion', { provider: 'llama-cpp', tokenKeyword: 'max_tokens', bounded: true }],
 ]);
 
 /** LangChain chat/LLM classes: an instance's invoke/predict/run/stream/batch or call sends a prompt. */
@@ -73,7 +77,9 @@ export function llmCallOf(qualified: string | null, rawCallee: string, importsOf
     if (exact) return exact;
     const instance = /^(.*)\(\)\.(.+)$/.exec(qualified);
     if (instance) {
-      const [, ctor, rest] = instance as unknown as [string, string, string];
+      const [, ctor, written] = instance as unknown as [string, string, string];
+      // `client.chat.completions.with_raw_response.create(...)` sends the same request.
+      const rest = written.replace(/(^|\.)with_(?:raw|streaming)_response\./, '$1');
       if (OPENAI_COMPATIBLE_CLIENTS.has(ctor) || /\.(OpenAI|AsyncOpenAI|AzureOpenAI)$/.test(ctor)) {
         if (rest === 'chat.completions.create' || rest === 'beta.chat.completions.parse' || rest === 'chat.completions.parse') {
           return { provider: providerOf(ctor), tokenKeyword: 'max_completion_tokens', bounded: true };
