@@ -1,11 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '@mlops-lint/core';
 import { BackendUnavailableError } from '@mlops-lint/parser';
-import { AUDIT_OPTIONS, runAudit, type AuditFlags } from './commands/audit.js';
-import { runCheck } from './commands/check.js';
-import { runExplain } from './commands/explain.js';
-import { runMerge } from './commands/merge.js';
-import { runRules } from './commands/rules.js';
+import type { AuditFlags } from './commands/audit.js';
+import { AUDIT_OPTIONS } from './commands/audit-options.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from './io.js';
 import { VERSION } from './version.js';
 
@@ -107,6 +104,7 @@ export async function execute(argv: string[], io: CliIO): Promise<number> {
           io.stdout(HELP);
           return EXIT_OK;
         }
+        const { runCheck } = await import('./commands/check.js');
         return await runCheck(positionals, values as CheckFlags, io);
       }
       case 'audit': {
@@ -115,25 +113,30 @@ export async function execute(argv: string[], io: CliIO): Promise<number> {
           io.stdout(HELP);
           return EXIT_OK;
         }
+        const { runAudit } = await import('./commands/audit.js');
         return await runAudit(positionals, values as AuditFlags, io);
       }
       case 'rules': {
         const { values } = parse(rest, { format: { type: 'string' } });
+        const { runRules } = await import('./commands/rules.js');
         return runRules(io, (values['format'] as string | undefined) ?? 'text');
       }
       case 'explain': {
         const { positionals } = parse(rest, {});
         if (positionals.length !== 1) throw new UsageError('explain takes one rule code or name, e.g. `mlops-lint explain ML101`');
+        const { runExplain } = await import('./commands/explain.js');
         return runExplain(positionals[0] as string, io);
       }
       case 'merge': {
         const { values, positionals } = parse(rest, { format: { type: 'string' }, 'output-file': { type: 'string', short: 'o' } });
+        const { runMerge } = await import('./commands/merge.js');
         return runMerge(positionals, values as { format?: string; 'output-file'?: string }, io);
       }
       default:
         if (command.startsWith('-') || command.includes('/') || command.includes('.') ) {
           // `mlops-lint src/` reads as `mlops-lint check src/`, like Ruff's old default.
           const { values, positionals } = parse(argv, CHECK_OPTIONS);
+          const { runCheck } = await import('./commands/check.js');
           return await runCheck(positionals, values as CheckFlags, io);
         }
         throw new UsageError(`unknown command "${command}" (expected check, audit, rules, explain or merge; see --help)`);

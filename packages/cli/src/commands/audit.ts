@@ -1,6 +1,5 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ParseArgsConfig } from 'node:util';
 import { computeProjectFacts, discoverFiles, loadConfig, resolveSelection, type ConfiguredRule, type FileProblem } from '@mlops-lint/core';
 import { loadBackend } from '@mlops-lint/parser';
 import { createAuditCollector, findRule, rules } from '@mlops-lint/rules';
@@ -10,23 +9,10 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from '../i
 import { lintTargets } from '../project-run.js';
 import { createRunner, type RunFlags } from '../run-options.js';
 import { VERSION } from '../version.js';
+export { AUDIT_OPTIONS } from './audit-options.js';
 import { displayPath, problemLine } from './check.js';
 
 /** Options of `mlops-lint audit`. */
-export const AUDIT_OPTIONS = {
-  format: { type: 'string' },
-  'output-file': { type: 'string', short: 'o' },
-  select: { type: 'string', multiple: true },
-  'extend-select': { type: 'string', multiple: true },
-  ignore: { type: 'string', multiple: true },
-  config: { type: 'string' },
-  'exit-zero': { type: 'boolean' },
-  jobs: { type: 'string', short: 'j' },
-  'no-cache': { type: 'boolean' },
-  'cache-location': { type: 'string' },
-  debug: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
 
 export interface AuditFlags extends RunFlags {
   format?: string;
