@@ -115,11 +115,13 @@ export default defineRule<[], MessageIds>({
     scope: 'project',
     fix: 'none',
     docs: { description: 'Serving app without a health-check route anywhere in the project' },
-    // The visitor only looks at calls named like an app/router constructor, a route registration or an include,
-    // and at health-check library imports; a file without any of these names cannot matter. (A module that only
-    // imports the app, `from app.main import app`, still matches through its `.get(`/`.route(` calls.)
+    // The visitor only looks at calls named like an app/router constructor, at route registrations in files that
+    // import a web framework, at route registrations that name their path in place on an object from another
+    // module (`from app.main import app` then `@app.get("/predict")`), and at health-check library imports; a file
+    // with none of these cannot matter. (Each project run parses every matching file for this rule, even when the
+    // results cache knows its findings, so the trigger must not match every `.get(`.)
     triggers:
-      /\b(?:Flask|Quart|APIFlask|FastAPI|Starlette|Service|Blueprint|APIBlueprint|APIRouter|Router|Route|WebSocketRoute|Mount|APIRoute)\b|\.(?:route|get|post|put|patch|delete|head|options|api_route|websocket|websocket_route|add_url_rule|add_api_route|add_route|add_websocket_route|add_api_websocket_route|include_router|register_blueprint|mount|register_api)\s*\(|health/,
+      /\b(?:Flask|Quart|APIFlask|FastAPI|Starlette|Service|Blueprint|APIBlueprint|APIRouter|Router|Route|WebSocketRoute|Mount|APIRoute)\b|flask|quart|fastapi|starlette|bentoml|\.(?:route|get|post|put|patch|delete|head|options|api_route|websocket|websocket_route|add_url_rule|add_api_route|add_route|add_websocket_route|add_api_websocket_route)\(\s*[rRfFbBuU]{0,2}["']{1,3}\/|\b(?:path|rule|url)\s*=\s*[rRfFbBuU]{0,2}["']{1,3}\/|health/,
     messages: {
       missingHealth:
         '{{framework}} app has routes but the project has no health-check route (`/health`, `/healthz`, `/ready`, `/readyz`, `/livez` or `/ping`); orchestrators and load balancers cannot tell a hung server from a healthy one',
@@ -186,6 +188,9 @@ export default defineRule<[], MessageIds>({
             if (!ROUTE_METHODS.has(method)) return;
             const confirmed = knownCtor || usesFramework;
             if (!confirmed && receiver === null) return;
+            // On an object from another module, only a call that names a path in place is a route
+            // (`@app.get("/predict")`); `settings.get(key)` is not one.
+            if (!confirmed && !namesPathInPlace(node)) return;
             const onRouter = ctor !== null && ROUTER_CLASSES.has(ctor);
             let path = pathOf(ctx, node, 0, ['path', 'rule', 'url']);
             if (path !== null && onRouter && object?.type === NodeType.Identifier) path = (prefixes.get(object.text) ?? '') + path;
@@ -217,6 +222,12 @@ export default defineRule<[], MessageIds>({
     };
   },
 });
+
+/** Whether a route call's path argument is a string literal starting with `/` written in the call itself. */
+function namesPathInPlace(call: SyntaxNode): boolean {
+  const arg = argumentValue(call, 0, 'path', 'rule', 'url');
+  return arg?.type === NodeType.String && /^[rRfFbBuU]{0,2}["']{1,3}\//.test(arg.text);
+}
 
 /** The name a call's result is assigned to (`app = FastAPI()`), or null. */
 function boundName(call: SyntaxNode): string | null {
