@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, copyDir, DEMO } from './helpers.js';
@@ -130,7 +131,7 @@ describe('mlops-lint audit', () => {
     const ranks = recs.map((x) => ({ error: 0, warning: 1, info: 2 })[x.severity] ?? 3);
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
     expect(recs.find((x) => x.code === 'ML501')?.locations).toEqual(['models/encoder.pt:1', 'models/sentiment.joblib:1']);
-    expect(recs.filter((x) => x.code === null).map((x) => x.locations)).toEqual([['app/serve.py:10'], ['training/finetune.py']]);
+    expect(recs.filter((x) => x.code === null).map((x) => x.locations)).toEqual([['app/serve.py:10'], ['training/train.py']]);
   });
 
   it('prints every section of the Markdown report with true numbers, and writes it to --output-file', () => {
@@ -168,6 +169,56 @@ describe('mlops-lint audit', () => {
     expect(report.models.artifacts).toEqual([]);
     expect(report.findings.filter((f: { code: string }) => f.code === 'ML501')).toEqual([]);
     expect(report.findings.filter((f: { code: string }) => f.code === 'ML202')).toHaveLength(4);
+  });
+
+  it('counts a mixed-precision training loop as a training entry point and points the stage gaps at train.py', () => {
+    const plain = mkdtempSync(join(tmpdir(), 'mlops-lint-audit-'));
+    temps.push(plain);
+    // nanoGPT's loop: the optimizer steps through the GradScaler (`scaler.step(optimizer)`), never `optimizer.step()`.
+    writeFileSync(
+      join(plain, 'train.py'),
+      [
+        'import torch',
+        'import wandb',
+        '',
+        'torch.manual_seed(1337)',
+        'model = torch.nn.Linear(4, 1)',
+        'optimizer = torch.optim.AdamW(model.parameters())',
+        'scaler = torch.cuda.amp.GradScaler()',
+        'wandb.init(project="demo")',
+        'for it in range(10):',
+        '    loss = model(torch.randn(2, 4)).sum()',
+        '    scaler.scale(loss).backward()',
+        '    scaler.step(optimizer)',
+        '    scaler.update()',
+        '    wandb.log({"loss": loss.item()})',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(plain, 'bench.py'), 'import torch\n\nmodel = torch.nn.Linear(4, 1)\noptimizer = torch.optim.AdamW(model.parameters())\noptimizer.step()\n');
+    const r = cli(['audit', plain, '--format', 'json', '--exit-zero']);
+    const report = JSON.parse(r.stdout);
+    expect(report.tracking.entryPoints.map((f: string) => f.replace(/^.*\//, ''))).toEqual(['bench.py', 'train.py']);
+    expect(report.tracking.tracked.map((f: string) => f.replace(/^.*\//, ''))).toEqual(['train.py']);
+    const registry = report.recommendations.find((x: { text: string }) => x.text.startsWith('Register trained models'));
+    expect(registry.locations.map((l: string) => l.replace(/^.*\//, ''))).toEqual(['train.py']);
+  });
+
+  it('counts a router attached under a health prefix as the health check, as ML102 does', () => {
+    const plain = mkdtempSync(join(tmpdir(), 'mlops-lint-audit-'));
+    temps.push(plain);
+    mkdirSync(join(plain, 'app/routes'), { recursive: true });
+    writeFileSync(join(plain, 'app/__init__.py'), '');
+    writeFileSync(join(plain, 'app/routes/__init__.py'), '');
+    writeFileSync(
+      join(plain, 'app/main.py'),
+      'from fastapi import FastAPI\n\nfrom app.routes import health, predict\n\napp = FastAPI()\napp.include_router(health.router, prefix="/health")\napp.include_router(predict.router)\n',
+    );
+    writeFileSync(join(plain, 'app/routes/health.py'), 'from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.get("")\ndef ok():\n    return {}\n');
+    writeFileSync(join(plain, 'app/routes/predict.py'), 'from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.post("/predict")\ndef predict(x: int):\n    return {"y": x}\n');
+    const report = JSON.parse(cli(['audit', plain, '--format', 'json', '--exit-zero']).stdout);
+    expect(report.serving.health).toEqual(['/health']);
+    expect(report.findings.filter((f: { code: string }) => f.code === 'ML102')).toEqual([]);
   });
 
   it('rejects a file or a missing folder with exit code 2', () => {

@@ -3,7 +3,7 @@
  * lifecycle stages present and missing, every finding by severity, the verdict and numbered recommendations. Built
  * from one project run (the rules' findings), the audit collector's per-file facts and the project model.
  */
-import type { Diagnostic, FileResult, Project } from '@mlops-lint/core';
+import { isTestPath, type Diagnostic, type FileResult, type Project } from '@mlops-lint/core';
 import { HEALTH_LIBRARIES, isHealthPath, MONITORING_MODULES, ORCHESTRATION_MODULES, vocabulary, type FileFacts } from '@mlops-lint/rules';
 import { detectStack, importersByPrefix, itemLabel, type StackItem } from './stack.js';
 
@@ -182,7 +182,8 @@ export function buildReport(input: BuildInput): AuditReport {
   const unpinned: AuditReport['reproducibility']['unpinned'] = [];
   const seenPackages = new Set<string>();
   for (const d of project.dependencies) {
-    if (d.direct || !vocabulary.isMlCriticalPackage(d.normalized) || project.isLocked(d) || seenPackages.has(d.normalized)) continue;
+    // As ML202: test fixtures' manifests do not install the project.
+    if (d.direct || isTestPath(d.file) || !vocabulary.isMlCriticalPackage(d.normalized) || project.isLocked(d) || seenPackages.has(d.normalized)) continue;
     seenPackages.add(d.normalized);
     unpinned.push({ package: d.name, specifier: d.specifier, file: display(d.file), line: d.line });
   }
@@ -296,7 +297,8 @@ function recommend(report: AuditReport, diagnostics: readonly Diagnostic[], desc
     out.push({ rank: 0, severity: worst(list), code, text, locations: list.map((d) => (d.cell === null ? `${d.file}:${d.line}` : `${d.file}:cell ${d.cell}:${d.line}`)) });
   }
   const firstApp = report.serving.apps[0];
-  const firstTraining = report.tracking.entryPoints[0];
+  // The training script the gaps point at: one named like one (`train.py`, `scripts/train_lora.py`), over `bench.py`.
+  const firstTraining = report.tracking.entryPoints.find((f) => /(^|\/)train[\w-]*\.(py|ipynb)$/i.test(f)) ?? report.tracking.entryPoints[0];
   const at = (l: { file: string; line: number | null } | undefined): string[] => (l ? [l.line === null ? l.file : `${l.file}:${l.line}`] : []);
   const gap = (stage: Stage, text: string, locations: string[]): void => {
     if (!report.lifecycle[stage].present) out.push({ rank: 0, severity: 'info', code: null, text, locations });

@@ -118,8 +118,8 @@ export class Project {
   }
 
   /**
-   * A file's text (UTF-8), from the fix overlay when a fix pass changed it, else from disk; null when it does not
-   * exist, is not text (NUL bytes), is larger than 16 MiB or cannot be read.
+   * A file's text (UTF-8, or UTF-16 with a byte-order mark), from the fix overlay when a fix pass changed it, else
+   * from disk; null when it does not exist, is not text (NUL bytes), is larger than 16 MiB or cannot be read.
    */
   readText(file: string): string | null {
     const over = this.overlay.get(file);
@@ -131,7 +131,10 @@ export class Project {
       const info = lstatSync(abs);
       if (info.isFile() && info.size <= MAX_TEXT_BYTES) {
         const bytes = readFileSync(abs);
-        if (!bytes.subarray(0, 8000).includes(0)) text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+        // UTF-16 with a byte-order mark: what Windows PowerShell's `pip freeze > requirements.txt` writes (pip reads it).
+        if (bytes[0] === 0xff && bytes[1] === 0xfe) text = bytes.subarray(2).toString('utf16le');
+        else if (bytes[0] === 0xfe && bytes[1] === 0xff) text = Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2))).swap16().toString('utf16le');
+        else if (!bytes.subarray(0, 8000).includes(0)) text = bytes.toString('utf8').replace(/^\uFEFF/, '');
       }
     } catch {
       text = null;

@@ -7,7 +7,7 @@
 import type { ConfiguredRule, RuleContext, Visitors } from '@mlops-lint/core';
 import { NodeType, type SyntaxNode } from '@mlops-lint/parser';
 import { argumentValue, keywordValue, stringValue } from '../utils/args.js';
-import { routePath } from '../utils/health.js';
+import { isHealthPath, routePath } from '../utils/health.js';
 import { inlinePromptLiterals, isPromptTemplateConstructor } from '../utils/prompts.js';
 import { isTestPath } from '../utils/training-scripts.js';
 import { llmCallOf } from '../vocabulary/llm.js';
@@ -212,7 +212,9 @@ function collect(context: RuleContext, all: Map<string, FileFacts>): Visitors {
         method === 'fit' ||
         method === 'fit_generator' ||
         (method === 'train' && (/trainer/i.test(receiverText) || /Trainer\(\)\.train$/.test(qualified ?? ''))) ||
-        (method === 'step' && /optim/i.test(receiverText))
+        (method === 'step' && /optim/i.test(receiverText)) ||
+        // Mixed precision: `scaler.step(optimizer)` (torch.cuda.amp.GradScaler) steps the optimizer.
+        (method === 'step' && /scaler/i.test(receiverText) && /optim/i.test(node.childForFieldName('arguments')?.namedChildren[0]?.text ?? ''))
       ) {
         f.training.push({ ...site(node), call: label });
       }
@@ -286,6 +288,18 @@ function collect(context: RuleContext, all: Map<string, FileFacts>): Visitors {
       } else if (REGISTER_METHODS.has(method) && qualified !== null && (/\(\)\.\w+$/.test(qualified) || ['flask', 'fastapi', 'starlette', 'quart'].some(importsModule))) {
         const at = site(node);
         f.routes.push({ ...at, path: routePath(context.file, node, 0, 'rule', 'path'), handlerStart: at.line, handlerEnd: at.line, framework: 'web', receiver: null });
+      }
+      // A router created or attached under a health prefix is a probe, as ML102 counts it: `APIRouter(prefix="/healthz")`,
+      // `include_router(health.router, prefix="/health")`, `register_blueprint(probes, url_prefix="/ping")`, `mount("/livez", …)`.
+      if (
+        (qualified !== null && /^(?:fastapi|flask|quart|starlette)\b.*\b(?:APIRouter|Blueprint|Router)$/.test(qualified)) ||
+        (['include_router', 'register_blueprint', 'mount'].includes(method) && ['flask', 'fastapi', 'starlette', 'quart'].some(importsModule))
+      ) {
+        const prefix = routePath(context.file, node, method === 'mount' ? 0 : null, 'prefix', 'url_prefix', 'path');
+        if (prefix !== null && isHealthPath(prefix)) {
+          const at = site(node);
+          f.routes.push({ ...at, path: prefix, handlerStart: at.line, handlerEnd: at.line, framework: 'web', receiver: null });
+        }
       }
       if (node.parent?.type === NodeType.Decorator && ROUTE_DECORATOR_METHODS.has(method)) {
         const instance = qualified !== null ? /^(.*)\(\)\.\w+$/.exec(qualified) : null;

@@ -114,6 +114,9 @@ export default defineRule<[], MessageIds>({
     severity: 'warning',
     scope: 'project',
     fix: 'none',
+    // An app built in a test module (`tests/test_api.py`) is no serving app, and a test client's
+    // `client.get("/health")` is no health route.
+    skipTestFiles: true,
     docs: { description: 'Serving app without a health-check route anywhere in the project' },
     // The visitor only looks at calls named like an app/router constructor, at route registrations in files that
     // import a web framework, at route registrations that name their path in place on an object from another
@@ -183,6 +186,10 @@ export default defineRule<[], MessageIds>({
                   : null;
             if (INCLUDE_METHODS.has(method) && (knownCtor || usesFramework)) {
               if (receiver) state.includes.push(receiver);
+              // A router attached under a health prefix serves the probe: `include_router(health.router,
+              // prefix="/health")`, `register_blueprint(probes, url_prefix="/healthz")`, `mount("/ping", probe_app)`.
+              const prefix = routePath(ctx.file, node, method === 'mount' ? 0 : null, 'prefix', 'url_prefix', 'path');
+              if (prefix !== null && isHealthPath(prefix)) state.routes.push({ receiver, confirmed: true, onRouter: false, path: prefix, file: ctx.physicalFilename, listed: false });
               return;
             }
             if (!ROUTE_METHODS.has(method)) return;

@@ -1,4 +1,4 @@
-import { defineRule, pinText, type Dependency, type ProjectSuggestionDescriptor } from '@mlops-lint/core';
+import { defineRule, isTestPath, pinText, type Dependency, type ProjectSuggestionDescriptor } from '@mlops-lint/core';
 import { isMlCriticalPackage } from '../vocabulary/packages.js';
 
 type Options = [{ all?: boolean }];
@@ -9,7 +9,8 @@ type MessageIds = 'unpinned' | 'unversioned' | 'pinTo';
  * manifest of the project model (requirements files and their `-r`/`-c` includes, `pyproject.toml` PEP 621, PEP 735
  * groups and Poetry, `setup.cfg`, literal `install_requires` in `setup.py`, `environment.yml`, `Pipfile`). A
  * constraints file (`-c`) that pins the package counts as a pin. Direct references (URLs, local paths) are left
- * alone. When a lock file or a local virtual environment records the version in use, a suggestion pins to it.
+ * alone, and so are manifests inside test folders (`tests/`, `test/`, `testing/`). When a lock file or a local
+ * virtual environment records the version in use, a suggestion pins to it.
  */
 export default defineRule<Options, MessageIds>({
   meta: {
@@ -37,6 +38,8 @@ export default defineRule<Options, MessageIds>({
       'project:exit'() {
         for (const dep of project.dependencies) {
           if (dep.direct) continue;
+          // Manifests of test fixtures (`tests/e2e/fixtures/quickstart/requirements.txt`) do not install the project.
+          if (isTestPath(dep.file)) continue;
           if (!all && !isMlCriticalPackage(dep.normalized)) continue;
           if (project.isLocked(dep)) continue;
           const resolved = project.resolvedVersion(dep.normalized, dep.file);

@@ -1,7 +1,8 @@
 /**
  * Prompt literals: string literals that reach an LLM call or a prompt template constructor, directly, nested in a
  * messages list, inside a message object (`SystemMessage(content=…)`), or through a module constant of the same
- * file. Shared by ML403 (inline-prompt) and the audit's prompt inventory so the two always agree.
+ * file or a local variable of the same function. Shared by ML403 (inline-prompt) and the audit's prompt inventory so
+ * the two always agree.
  */
 import { NodeType, type SourceFile, type SyntaxNode } from '@mlops-lint/parser';
 import { llmCallOf, PROMPT_TEMPLATE_CONSTRUCTORS } from '../vocabulary/llm.js';
@@ -86,13 +87,22 @@ export function inlinePromptLiterals(file: SourceFile, call: SyntaxNode, isSink 
   return out;
 }
 
-/** The string literal a module-level constant of the same file is assigned (`SYSTEM_PROMPT = """…"""`), or null. */
+/**
+ * The string literal a module-level constant of the same file (`SYSTEM_PROMPT = """…"""`), or a local variable of
+ * the function reading it, is assigned; else null.
+ */
 function moduleConstantString(file: SourceFile, identifier: SyntaxNode): SyntaxNode | null {
   const def = definitionOf(file, identifier);
   if (def?.kind !== 'value') return null;
   let scope = def.site.parent;
   while (scope && scope.type !== NodeType.Module && scope.type !== NodeType.FunctionDefinition && scope.type !== NodeType.ClassDefinition) scope = scope.parent;
-  if (scope?.type !== NodeType.Module) return null;
+  // A module constant, or a local variable of the function the name is read in
+  // (`template = """…"""` then `PromptTemplate.from_template(template)`).
+  if (scope?.type === NodeType.FunctionDefinition) {
+    let reader = identifier.parent;
+    while (reader && reader.type !== NodeType.Module && reader.type !== NodeType.FunctionDefinition && reader.type !== NodeType.ClassDefinition) reader = reader.parent;
+    if (reader?.startIndex !== scope.startIndex) return null;
+  } else if (scope?.type !== NodeType.Module) return null;
   let value = def.node;
   while (value.type === NodeType.ParenthesizedExpression) {
     const inner = value.namedChildren.find((c) => c.type !== NodeType.Comment);
