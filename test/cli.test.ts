@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli } from './helpers.js';
+import { cli, REPO } from './helpers.js';
 
 function tempProject(files: Record<string, string | Buffer>): string {
   const dir = mkdtempSync(join(tmpdir(), 'mlops-lint-cli-'));
@@ -11,6 +12,16 @@ function tempProject(files: Record<string, string | Buffer>): string {
 }
 
 const LOAD_IN_HANDLER = 'import joblib\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.route("/predict")\ndef predict():\n    model = joblib.load("m.joblib")\n    return model\n';
+
+describe('the mlops-lint command', () => {
+  it('is linked into node_modules/.bin by npm install, before any build, and runs the built CLI', () => {
+    const bin = join(REPO, 'node_modules/.bin/mlops-lint');
+    expect(existsSync(bin)).toBe(true);
+    const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^mlops-lint \d+\.\d+\.\d+/);
+    expect(existsSync(join(REPO, 'node_modules/.bin/mlops-lint-lsp'))).toBe(true);
+  });
+});
 
 describe('mlops-lint check', () => {
   it('reports bad input one line per file and still lints the rest', () => {

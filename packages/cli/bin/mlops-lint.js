@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// The `mlops-lint` command. It lives outside dist/ so that `npm ci` links it into node_modules/.bin before the first
+// build (npm skips bin entries whose file does not exist yet); the command itself is the built dist/bin.js.
+await import('../dist/bin.js');
