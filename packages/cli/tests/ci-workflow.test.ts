@@ -25,6 +25,12 @@ vi.mock('@mlops-lint/rules', async () => {
   return { rules, findRule: (key: string) => rules.find((r) => r.meta.code === key || r.meta.name === key), vocabulary: {} };
 });
 
+// The built rules' metadata file describes the real rules: take the test registry's instead.
+vi.mock('../src/rule-metas.js', async () => {
+  const { rules } = await import('@mlops-lint/rules');
+  return { loadRuleMetas: async () => rules.map((r) => r.meta) };
+});
+
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'mlops-lint-ci-'));
   for (const [name, content] of Object.entries(files)) {

@@ -6,13 +6,13 @@ import {
   findProjectRoot,
   loadConfig,
   resolveSelection,
+  type AnyRule,
   type ConfiguredRule,
   type FileProblem,
   type FileResult,
   type FixMode,
 } from '@mlops-lint/core';
 import { loadBackend } from '@mlops-lint/parser';
-import { rules } from '@mlops-lint/rules';
 import { runBaseline } from '../baseline.js';
 import type { CheckFlags } from '../cli.js';
 import { exitCodeFor, parseMaxWarnings } from '../exit-code.js';
@@ -22,6 +22,7 @@ import { summarize } from '../formatters/summary.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from '../io.js';
 import { computeNotebookLines } from '../notebook-lines.js';
 import { lintTargets } from '../project-run.js';
+import { loadRuleMetas } from '../rule-metas.js';
 import { createRunner } from '../run-options.js';
 import { inShard, parseShard } from '../shard.js';
 import { VERSION } from '../version.js';
@@ -60,7 +61,8 @@ export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): P
   const cwd = io.cwd;
   const targets = paths.length > 0 ? paths : ['.'];
   const loaded = loadConfig({ cwd, ...(flags.config ? { configPath: resolve(cwd, flags.config) } : {}) });
-  const metas = rules.map((r) => r.meta);
+  // Rule metadata only: a run the run cache answers never loads the rules' code (see rule-metas.ts).
+  const metas = await loadRuleMetas();
   const selection = resolveSelection(
     metas,
     loaded.config,
@@ -68,14 +70,22 @@ export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): P
     loaded.file ?? 'configuration',
   );
 
-  const cacheByKey = new Map<string, ConfiguredRule[]>();
-  const rulesFor = ({ absPath }: { absPath: string }): ConfiguredRule[] => {
+  const enabledCodes = ({ absPath }: { absPath: string }): string[] => {
     const rel = displayPath(loaded.root, absPath);
-    const enabled = rules.filter((r) => selection.enabled(r.meta, rel));
-    const key = enabled.map((r) => r.meta.code).join(',');
+    return metas.filter((m) => selection.enabled(m, rel)).map((m) => m.code);
+  };
+  // The rules themselves, loaded when a run has to lint.
+  let ruleByCode: Map<string, AnyRule> | null = null;
+  const cacheByKey = new Map<string, ConfiguredRule[]>();
+  const rulesFor = (file: { absPath: string }): ConfiguredRule[] => {
+    if (!ruleByCode) throw new Error('rules are not loaded');
+    const codes = enabledCodes(file);
+    const key = codes.join(',');
     let configured = cacheByKey.get(key);
     if (!configured) {
-      configured = enabled.map((r) => {
+      const byCode = ruleByCode;
+      configured = codes.map((code) => {
+        const r = byCode.get(code) as AnyRule;
         const options = selection.options(r.meta);
         return { rule: r, severity: selection.severity(r.meta), options: options ? [options] : [] };
       });
@@ -88,6 +98,8 @@ export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): P
   // The run cache: the same command over unchanged files, configuration and project gives the same output.
   const memoKey = fixMode === 'none' ? runner.memoKey({ cwd, targets: targets.map((t) => resolve(cwd, t)), select: flags.select ?? null, ignore: flags.ignore ?? null, extendSelect: flags['extend-select'] ?? null, shard: flags.shard ?? null }) : null;
   const fresh = async () => {
+  const { rules } = await import('@mlops-lint/rules');
+  ruleByCode = new Map(rules.map((r) => [r.meta.code, r]));
   const discovery = await discoverFiles(targets, {
     cwd,
     root: loaded.root,
@@ -108,7 +120,7 @@ export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): P
 
   const backend = await loadBackend();
   const projectRoot = findProjectRoot(resolve(cwd, targets[0] as string));
-  const wantsTrackers = rules.some((r) => r.meta.code === 'ML301');
+  const wantsTrackers = metas.some((m) => m.code === 'ML301');
   const project = computeProjectFacts(projectRoot, discovery.files, { trackers: wantsTrackers });
 
   // Project facts above see every file, so a shard's findings are exactly its files' findings in a full run.
@@ -162,7 +174,7 @@ export async function runCheck(paths: string[], flags: CheckFlags, io: CliIO): P
   // Fingerprints re-read the files with findings (~5% of a run): only for the baseline and formats that carry them.
   const identities = flags.baseline || format === 'sarif' || format === 'gitlab' ? computeIdentities(results) : new Map();
   const reported = flags.baseline
-    ? runBaseline(flags.baseline, Boolean(flags['update-baseline']), results, identities, (absPath) => rulesFor({ absPath }).map((r) => r.rule.meta.code), io)
+    ? runBaseline(flags.baseline, Boolean(flags['update-baseline']), results, identities, (absPath) => enabledCodes({ absPath }), io)
     : results;
   const color = flags['no-color'] ? false : flags.color ? true : io.isTTY && !io.env['NO_COLOR'];
   const report = formatter({
