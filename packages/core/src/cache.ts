@@ -135,26 +135,33 @@ export class LintCache {
   /** Writes the cache if anything changed (temporary file + rename, so readers never see half a file). */
   async save(): Promise<void> {
     if (!this.dirty) return;
-    await mkdir(this.location, { recursive: true });
-    await writeIfAbsent(path.join(this.location, '.gitignore'), '# Created by mlops-lint\n*\n');
-    await writeIfAbsent(path.join(this.location, 'CACHEDIR.TAG'), 'Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by mlops-lint.\n');
-    const file = cacheFilePath(this.location, this.version);
-    const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
     const body: CacheFile = { format: FORMAT, version: this.version, entries: Object.fromEntries(this.entries) };
-    try {
-      await writeFile(temp, JSON.stringify(body));
-      await rename(temp, file);
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
+    await writeCacheFile(this.location, cacheFilePath(this.location, this.version), body);
     this.dirty = false;
-    await pruneStale(this.location);
   }
 }
 
 function cacheFilePath(location: string, version: string): string {
   return path.join(location, `results-${version.replace(/[^\w.-]/g, '_')}.json`);
+}
+
+/**
+ * Writes one cache file into the cache folder (created with its `.gitignore` and `CACHEDIR.TAG`): a temporary file,
+ * then a rename, so readers never see half a file. Then removes stale files of other versions.
+ */
+async function writeCacheFile(location: string, file: string, body: unknown): Promise<void> {
+  await mkdir(location, { recursive: true });
+  await writeIfAbsent(path.join(location, '.gitignore'), '# Created by mlops-lint\n*\n');
+  await writeIfAbsent(path.join(location, 'CACHEDIR.TAG'), 'Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by mlops-lint.\n');
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await writeFile(temp, JSON.stringify(body));
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await pruneStale(location);
 }
 
 async function writeIfAbsent(file: string, content: string): Promise<void> {
@@ -254,20 +261,9 @@ export class RunCache {
 
   async save(): Promise<void> {
     if (!this.dirty) return;
-    await mkdir(this.location, { recursive: true });
-    await writeIfAbsent(path.join(this.location, '.gitignore'), '# Created by mlops-lint\n*\n');
-    const file = runFilePath(this.location, this.version);
-    const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
     const body: RunFile = { format: FORMAT, version: this.version, runs: this.runs };
-    try {
-      await writeFile(temp, JSON.stringify(body));
-      await rename(temp, file);
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
+    await writeCacheFile(this.location, runFilePath(this.location, this.version), body);
     this.dirty = false;
-    await pruneStale(this.location);
   }
 }
 

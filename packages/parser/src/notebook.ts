@@ -8,6 +8,7 @@
  */
 import { parse as parseJsonc, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node as JsonNode, ParseError } from 'jsonc-parser';
+import { LineIndex } from './line-index.js';
 
 /** A notebook that cannot be read or edited. The message is one user-facing line (the CLI prints it after the path). */
 export class NotebookError extends Error {
@@ -579,18 +580,8 @@ export function notebookJsonLines(raw: string): (cell: number, line: number) => 
   } catch {
     cellNodes = undefined;
   }
-  const lineStarts: number[] = [0];
-  for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  const lineOf = (offset: number): number => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((lineStarts[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
+  const index = new LineIndex(body);
+  const lineOf = (offset: number): number => index.lineOf(offset) + 1;
   const perCell = new Map<number, number[]>();
   const linesOf = (cell: number): number[] => {
     let lines = perCell.get(cell);

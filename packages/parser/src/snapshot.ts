@@ -67,13 +67,8 @@ function pythonGrammarTypes(): GrammarTypes | null {
   return grammarTypes;
 }
 
-/**
- * A snapshot as plain data, for `postMessage` to another thread: the arrays cut to size (their buffers can be
- * transferred, not copied) and the names the ids stand for.
- */
-export interface SnapshotData {
-  text: string;
-  size: number;
+/** Per node (pre-order index): grammar type id, offsets, parent, field id, first child, siblings, end of subtree (exclusive). */
+interface NodeArrays {
   types: Uint16Array;
   starts: Uint32Array;
   ends: Uint32Array;
@@ -83,6 +78,37 @@ export interface SnapshotData {
   nextSiblings: Int32Array;
   prevSiblings: Int32Array;
   subtreeEnds: Uint32Array;
+}
+
+/** The typed-array constructor of each of {@link NodeArrays}. */
+const ARRAY_TYPES = {
+  types: Uint16Array,
+  starts: Uint32Array,
+  ends: Uint32Array,
+  parents: Int32Array,
+  fields: Uint16Array,
+  firstChildren: Int32Array,
+  nextSiblings: Int32Array,
+  prevSiblings: Int32Array,
+  subtreeEnds: Uint32Array,
+} as const;
+
+const ARRAY_KEYS = Object.keys(ARRAY_TYPES) as Array<keyof NodeArrays>;
+
+/** Each array's first `n` entries, copied (so the copies own exactly-sized buffers). */
+function sliceArrays(from: NodeArrays, n: number): NodeArrays {
+  const out = {} as Record<keyof NodeArrays, unknown>;
+  for (const key of ARRAY_KEYS) out[key] = from[key].slice(0, n);
+  return out as NodeArrays;
+}
+
+/**
+ * A snapshot as plain data, for `postMessage` to another thread: the arrays cut to size (their buffers can be
+ * transferred, not copied) and the names the ids stand for.
+ */
+export interface SnapshotData extends NodeArrays {
+  text: string;
+  size: number;
   typeNames: Array<string | null>;
   typeNamed: Array<boolean | null>;
   fieldNames: Array<string | null>;
@@ -122,18 +148,7 @@ export class TreeSnapshot {
   private constructor(
     readonly text: string,
     private readonly vocabulary: Vocabulary,
-    arrays: {
-      size: number;
-      types: Uint16Array;
-      starts: Uint32Array;
-      ends: Uint32Array;
-      parents: Int32Array;
-      fields: Uint16Array;
-      firstChildren: Int32Array;
-      nextSiblings: Int32Array;
-      prevSiblings: Int32Array;
-      subtreeEnds: Uint32Array;
-    },
+    arrays: NodeArrays & { size: number },
   ) {
     this.size = arrays.size;
     this.types = arrays.types;
@@ -223,34 +238,13 @@ export class TreeSnapshot {
     while (stack.length > 1) subtreeEnds[stack.pop() as number] = i;
     for (const [id, name] of fieldNames.entries()) if (name !== undefined) vocabulary.fieldIds.set(name, id);
     // Exact-size copies: the building space is reused by the next snapshot.
-    return new TreeSnapshot(text, vocabulary, {
-      size: i,
-      types: types.slice(0, i),
-      starts: starts.slice(0, i),
-      ends: ends.slice(0, i),
-      parents: parents.slice(0, i),
-      fields: fields.slice(0, i),
-      firstChildren: firstChildren.slice(0, i),
-      nextSiblings: nextSiblings.slice(0, i),
-      prevSiblings: prevSiblings.slice(0, i),
-      subtreeEnds: subtreeEnds.slice(0, i),
-    });
+    return new TreeSnapshot(text, vocabulary, { size: i, ...sliceArrays(space, i) });
   }
 
   /** The snapshot as data for another thread, and the buffers to transfer with it. */
   toData(): { data: SnapshotData; transfer: ArrayBuffer[] } {
     const n = this.size;
-    const arrays = {
-      types: this.types.slice(0, n),
-      starts: this.starts.slice(0, n),
-      ends: this.ends.slice(0, n),
-      parents: this.parents.slice(0, n),
-      fields: this.fields.slice(0, n),
-      firstChildren: this.firstChildren.slice(0, n),
-      nextSiblings: this.nextSiblings.slice(0, n),
-      prevSiblings: this.prevSiblings.slice(0, n),
-      subtreeEnds: this.subtreeEnds.slice(0, n),
-    };
+    const arrays = sliceArrays(this, n);
     const dense = <T>(list: T[]): Array<T | null> => Array.from(list, (v) => (v === undefined ? null : v));
     const data: SnapshotData = {
       text: this.text,
@@ -346,17 +340,8 @@ export class TreeSnapshot {
 }
 
 /** The arrays a snapshot is built in (`capacity` nodes each). */
-interface Scratch {
+interface Scratch extends NodeArrays {
   capacity: number;
-  types: Uint16Array;
-  starts: Uint32Array;
-  ends: Uint32Array;
-  parents: Int32Array;
-  fields: Uint16Array;
-  firstChildren: Int32Array;
-  nextSiblings: Int32Array;
-  prevSiblings: Int32Array;
-  subtreeEnds: Uint32Array;
 }
 
 /**
@@ -367,18 +352,9 @@ interface Scratch {
 let scratch: Scratch | null = null;
 
 function allocScratch(capacity: number): Scratch {
-  return {
-    capacity,
-    types: new Uint16Array(capacity),
-    starts: new Uint32Array(capacity),
-    ends: new Uint32Array(capacity),
-    parents: new Int32Array(capacity),
-    fields: new Uint16Array(capacity),
-    firstChildren: new Int32Array(capacity),
-    nextSiblings: new Int32Array(capacity),
-    prevSiblings: new Int32Array(capacity),
-    subtreeEnds: new Uint32Array(capacity),
-  };
+  const out = { capacity } as Record<keyof Scratch, unknown>;
+  for (const key of ARRAY_KEYS) out[key] = new ARRAY_TYPES[key](capacity);
+  return out as Scratch;
 }
 
 /** Nodes beyond which building space is not kept for the next file (a huge file's would pin 32 bytes a node). */
@@ -393,15 +369,7 @@ function scratchSpace(capacity: number): Scratch {
 /** Doubles the building space, keeping its first `used` nodes. */
 function growScratch(from: Scratch, used: number): Scratch {
   const to = allocScratch(from.capacity * 2);
-  to.types.set(from.types.subarray(0, used));
-  to.starts.set(from.starts.subarray(0, used));
-  to.ends.set(from.ends.subarray(0, used));
-  to.parents.set(from.parents.subarray(0, used));
-  to.fields.set(from.fields.subarray(0, used));
-  to.firstChildren.set(from.firstChildren.subarray(0, used));
-  to.nextSiblings.set(from.nextSiblings.subarray(0, used));
-  to.prevSiblings.set(from.prevSiblings.subarray(0, used));
-  to.subtreeEnds.set(from.subtreeEnds.subarray(0, used));
+  for (const key of ARRAY_KEYS) (to[key] as { set(a: ArrayLike<number>): void }).set(from[key].subarray(0, used));
   if (to.capacity <= MAX_SCRATCH) scratch = to;
   return to;
 }

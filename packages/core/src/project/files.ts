@@ -9,6 +9,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { DEFAULT_EXCLUDES } from '../discovery.js';
 
 export interface ProjectFile {
   /** Relative to the project root, forward slashes. */
@@ -27,24 +28,15 @@ export interface FileListing {
   gitUnavailable: string | null;
 }
 
-/** Folders never listed by the walk (environments, caches, VCS data). */
+/**
+ * Folders never listed by the walk: the linter's default excludes that name folders (environments, caches, VCS
+ * data) and the other VCS folders. `build/` and `dist/` are walked: what git tracks there (an exported model) is
+ * still in the repository.
+ */
 export const WALK_SKIP_DIRS: ReadonlySet<string> = new Set([
-  '.git',
+  ...DEFAULT_EXCLUDES.filter((e) => !e.includes('*') && e !== 'build' && e !== 'dist'),
   '.hg',
   '.svn',
-  'node_modules',
-  '.venv',
-  'venv',
-  '__pycache__',
-  'site-packages',
-  '.tox',
-  '.nox',
-  '.mypy_cache',
-  '.ruff_cache',
-  '.pytest_cache',
-  '.ipynb_checkpoints',
-  '.eggs',
-  '.mlops-lint-cache',
 ]);
 
 /** Upper bound on files a walk lists, so that pointing the tool at `/` cannot exhaust memory. */

@@ -2,6 +2,7 @@
  * PEP 508 requirement strings and pip requirements files (`requirements*.txt`, `*.in`): what a dependency names,
  * how tightly it is pinned, and where it is written. Pure text processing; nothing is installed or executed.
  */
+import { LineIndex } from '@mlops-lint/parser';
 
 /** One version clause of a specifier: `>=2.1`. */
 export interface VersionClause {
@@ -165,17 +166,11 @@ export interface RequirementsFile {
 export function parseRequirementsFile(text: string): RequirementsFile {
   const requirements: RequirementLine[] = [];
   const includes: RequirementInclude[] = [];
-  const lineStarts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const index = new LineIndex(text);
+  const lineStarts = index.lineStarts;
   const locate = (offset: number): { line: number; column: number } => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((lineStarts[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - (lineStarts[lo] as number) + 1 };
+    const { line, column } = index.positionAt(offset);
+    return { line: line + 1, column: column + 1 };
   };
 
   // Logical lines: a trailing backslash continues the line. The joint becomes blanks so offsets stay true.

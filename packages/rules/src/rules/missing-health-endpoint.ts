@@ -2,6 +2,7 @@ import { defineRule, type NodeLocation, type RuleContext } from '@mlops-lint/cor
 import { NodeType, type SyntaxNode } from '@mlops-lint/parser';
 import { argumentValue, resolvedLiteral } from '../utils/args.js';
 import { HEALTH_LIBRARIES, isHealthPath, routePath } from '../utils/health.js';
+import { ROUTE_DECORATOR_METHODS } from '../vocabulary/serving.js';
 
 type MessageIds = 'missingHealth';
 
@@ -26,19 +27,9 @@ const ROUTER_CLASSES: ReadonlySet<string> = new Set([
   'starlette.routing.Router',
 ]);
 
-/** Methods that register a route when used as a decorator or called with a path. */
+/** Methods that register a route: the route decorators (BentoML's `api` and `view` aside) and registration calls. */
 const ROUTE_METHODS: ReadonlySet<string> = new Set([
-  'route',
-  'get',
-  'post',
-  'put',
-  'patch',
-  'delete',
-  'head',
-  'options',
-  'api_route',
-  'websocket',
-  'websocket_route',
+  ...[...ROUTE_DECORATOR_METHODS].filter((m) => m !== 'api' && m !== 'view'),
   'add_url_rule',
   'add_api_route',
   'add_route',

@@ -1,7 +1,7 @@
 import { defineRule, type RuleContext } from '@mlops-lint/core';
 import { canonicalName, NodeType, type SyntaxNode } from '@mlops-lint/parser';
 import { callArguments, definitionOf, keywordValue, literalValue, positionalArguments, stringValue, unparenthesize } from '../utils/args.js';
-import { decoratorsOf, enclosingClass, enclosingFunction, findHandlers, functionKey, HANDLER_TRIGGERS, handlerReach, parameterNames, type Handler } from '../utils/handlers.js';
+import { decoratorsOf, enclosingClass, enclosingFunction, findHandlers, functionKey, HANDLER_TRIGGERS, handlerReach, ownNodes, parameterNames, type Handler } from '../utils/handlers.js';
 import { nameTokens } from '../utils/training-scripts.js';
 import { PREDICT_PATH } from '../vocabulary/serving.js';
 
@@ -216,22 +216,6 @@ function shortText(text: string): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Raw reads
-
-const NESTED = new Set<string>([NodeType.FunctionDefinition, NodeType.ClassDefinition, NodeType.DecoratedDefinition]);
-
-function ownNodes(fn: SyntaxNode, types: ReadonlySet<string>): SyntaxNode[] {
-  const body = fn.childForFieldName('body');
-  if (!body) return [];
-  const out: SyntaxNode[] = [];
-  const stack: SyntaxNode[] = [body];
-  while (stack.length > 0) {
-    const node = stack.pop() as SyntaxNode;
-    if (node.type === NodeType.Error) continue;
-    if (types.has(node.type)) out.push(node);
-    for (const child of node.namedChildren) if (!NESTED.has(child.type)) stack.push(child);
-  }
-  return out.sort((a, b) => a.startIndex - b.startIndex);
-}
 
 const FLASK_REQUESTS = new Set(['flask.request', 'quart.request', 'flask.globals.request', 'quart.globals.request', 'werkzeug.local.request']);
 const REQUEST_TYPES = /^(starlette\.requests\.Request|fastapi\.(requests\.)?Request|aiohttp\.web\.(Request|BaseRequest)|aiohttp\.web_request\.(Request|BaseRequest)|django\.http\.(request\.)?HttpRequest|rest_framework\.request\.Request|sanic\.(request\.)?Request|falcon\.(request\.)?Request|litestar\.Request|quart\.Request|flask\.Request)$/;

@@ -822,22 +822,31 @@ export function calledFunction(context: HandlerContext, call: SyntaxNode): Synta
   return null;
 }
 
-/** The calls a function's body makes itself (nested `def`s and classes are not entered; lambdas are). */
-export function callsIn(fn: SyntaxNode): SyntaxNode[] {
-  const body = fn.childForFieldName('body');
-  if (!body) return [];
+const NESTED_SCOPES: ReadonlySet<string> = new Set([NodeType.FunctionDefinition, NodeType.ClassDefinition, NodeType.DecoratedDefinition]);
+
+/**
+ * Nodes of some types that a scope (a function, or the module) runs itself, in source order: nested `def`s and
+ * classes are not entered (lambdas are), nor ERROR nodes.
+ */
+export function ownNodes(scope: SyntaxNode, types: ReadonlySet<string>): SyntaxNode[] {
+  const start = scope.type === NodeType.Module ? scope : scope.childForFieldName('body');
+  if (!start) return [];
   const out: SyntaxNode[] = [];
-  const stack: SyntaxNode[] = [body];
+  const stack: SyntaxNode[] = [start];
   while (stack.length > 0) {
     const node = stack.pop() as SyntaxNode;
     if (node.type === NodeType.Error) continue;
-    if (node.type === NodeType.Call) out.push(node);
-    for (const child of node.namedChildren) {
-      if (child.type === NodeType.FunctionDefinition || child.type === NodeType.ClassDefinition || child.type === NodeType.DecoratedDefinition) continue;
-      stack.push(child);
-    }
+    if (types.has(node.type)) out.push(node);
+    for (const child of node.namedChildren) if (!NESTED_SCOPES.has(child.type)) stack.push(child);
   }
   return out.sort((a, b) => a.startIndex - b.startIndex);
+}
+
+const CALL_TYPE: ReadonlySet<string> = new Set([NodeType.Call]);
+
+/** The calls a function's body makes itself (nested `def`s and classes are not entered; lambdas are). */
+export function callsIn(fn: SyntaxNode): SyntaxNode[] {
+  return ownNodes(fn, CALL_TYPE);
 }
 
 /** FastAPI dependencies of a handler's parameters: `model = Depends(get_model)`, `Annotated[M, Depends(get_model)]`. */

@@ -17,7 +17,7 @@
 import type { RuleContext, Triggers } from '@mlops-lint/core';
 import { canonicalName, NodeType, type SourceFile, type SyntaxNode } from '@mlops-lint/parser';
 import { callArguments, definitionOfName, keywordValue, literalValue, positionalArguments, stringValue, unparenthesize, type NameDefinition } from './args.js';
-import { calledFunction, decoratorsOf, enclosingClass, enclosingFunction, findHandlers, functionKey, HANDLER_TRIGGERS, handlerReach, methodOf, methodsOf, parameterNames, reachOfNode, type Reach } from './handlers.js';
+import { calledFunction, decoratorsOf, enclosingClass, enclosingFunction, findHandlers, functionKey, HANDLER_TRIGGERS, handlerReach, methodOf, methodsOf, ownNodes, parameterNames, reachOfNode, type Reach } from './handlers.js';
 import { isTestPath, nameTokens } from './training-scripts.js';
 
 /**
@@ -126,26 +126,6 @@ function q(context: TorchContext, node: SyntaxNode | null): string | null {
 /** The function whose body holds a node (lambdas looked through), else the module root. */
 function scopeNode(context: TorchContext, node: SyntaxNode): SyntaxNode {
   return enclosingFunction(node) ?? context.file.root;
-}
-
-const NESTED = new Set<string>([NodeType.FunctionDefinition, NodeType.ClassDefinition, NodeType.DecoratedDefinition]);
-
-/** Nodes of some types that a scope (function or module) runs itself: nested defs and classes are not entered. */
-function ownNodes(scope: SyntaxNode, types: ReadonlySet<string>): SyntaxNode[] {
-  const start = scope.type === NodeType.Module ? scope : scope.childForFieldName('body');
-  if (!start) return [];
-  const out: SyntaxNode[] = [];
-  const stack: SyntaxNode[] = [start];
-  while (stack.length > 0) {
-    const node = stack.pop() as SyntaxNode;
-    if (node.type === NodeType.Error) continue;
-    if (types.has(node.type)) out.push(node);
-    for (const child of node.namedChildren) {
-      if (NESTED.has(child.type)) continue;
-      stack.push(child);
-    }
-  }
-  return out.sort((a, b) => a.startIndex - b.startIndex);
 }
 
 const CALL_TYPES = new Set<string>([NodeType.Call]);
